@@ -1,0 +1,85 @@
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import client_address, db, limiter
+from . import services
+from .forms import ChangePasswordForm, LoginForm
+
+bp = Blueprint("auth", __name__, url_prefix="/auth", template_folder="templates")
+
+# Endpoints a user who must still change the one-time password may reach.
+FIRST_LOGIN_ENDPOINTS = {"auth.change_password", "auth.logout", "main.set_language", "main.healthz", "static"}
+
+
+def _login_key():
+    return "login:" + services.normalise_login_id(request.form.get("login_id", "")).lower()
+
+
+def _failed_login(response):
+    # Only failed attempts count towards the lockout; a successful login costs nothing.
+    return bool(g.get("login_failed"))
+
+
+def _account_limit():
+    from flask import current_app
+    return current_app.config["LOGIN_FAILURES_PER_ACCOUNT"]
+
+
+def _address_limit():
+    from flask import current_app
+    return current_app.config["LOGIN_FAILURES_PER_ADDRESS"]
+
+
+@bp.before_app_request
+def require_password_change():
+    if (current_user.is_authenticated and current_user.must_change_password
+            and request.endpoint not in FIRST_LOGIN_ENDPOINTS):
+        flash(_("Please choose your own password before you continue."), "warning")
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
+def _safe_next(target):
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("main.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_account_limit, key_func=_login_key, methods=["POST"], deduct_when=_failed_login)
+@limiter.limit(_address_limit, key_func=client_address, methods=["POST"], deduct_when=_failed_login)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.login_id.data, form.password.data)
+        if user is None:
+            g.login_failed = True
+            flash(_("Wrong member number or password, or the account is disabled."), "error")
+        else:
+            login_user(user, remember=form.remember.data)
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if services.change_password(current_user, form.current_password.data, form.new_password.data):
+            db.session.commit()
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("main.home"))
+        form.current_password.errors.append(_("The current password is wrong."))
+    return render_template("auth/change_password.html", form=form)

@@ -1,0 +1,104 @@
+"""Commands under `flask --app learning_app ...`."""
+import os
+import stat
+from datetime import datetime
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from .extensions import db
+from .models import Role, User
+
+
+@click.command("create-admin")
+@click.argument("login_id")
+@click.option("--password", help="Leave out to be prompted.")
+@click.option("--name", "real_name", default="管理员", show_default=True)
+@with_appcontext
+def create_admin_command(login_id, password, real_name):
+    """Create an administrator account, or make an existing account an administrator."""
+    from .people.services import create_account, grant_role
+    from .security import hash_password
+    if not password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 8:
+        raise click.ClickException("The password must have at least 8 characters.")
+    user = db.session.scalar(select(User).where(func.lower(User.login_id) == login_id.lower()))
+    if user is None:
+        user = create_account(None, login_id, real_name, password=password)
+    else:
+        user.password_hash, user.must_change_password = hash_password(password), False
+    if not user.has_role(Role.ADMIN):
+        grant_role(None, user, Role.ADMIN)
+    db.session.commit()
+    click.echo(f"Administrator {login_id} is ready.")
+
+
+@click.command("import-roster")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--credentials", "credentials_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the new accounts' one-time passwords (CSV).")
+@with_appcontext
+def import_roster_command(file, credentials_path):
+    """Import a roster (.xlsx or .csv): all rows or, if any is bad, none."""
+    from flask import current_app
+
+    from .people import roster
+    from .spreadsheets import csv_bytes
+    try:
+        rows, errors = roster.validate(roster.read_table(file.read_bytes(), file.name),
+                                       current_app.config["ROSTER_MAX_ROWS"])
+    except roster.RosterFileError as error:
+        raise click.ClickException(str(error))
+    if errors:
+        for line, reason in errors:
+            click.echo(f"row {line}: {reason}", err=True)
+        raise click.ClickException(f"{len(errors)} bad rows; nothing was imported.")
+    with click.progressbar(length=len(rows), label="Importing") as bar:
+        state = {"done": 0}
+
+        def progress(done, total):
+            bar.update(done - state["done"])
+            state["done"] = done
+        result = roster.apply_rows(None, rows, file.name, progress)
+    db.session.commit()
+    click.echo(f"Created {result.created}, updated {result.updated}, unchanged {result.unchanged}.")
+    if result.credentials:
+        path = credentials_path or Path(f"one-time-passwords-{datetime.now():%Y%m%d-%H%M%S}.csv")
+        path.write_bytes(csv_bytes(["登录号", "姓名", "一次性密码"], result.credentials))
+        os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
+        click.echo(f"One-time passwords of the new accounts: {path}")
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command():
+    """Build the demo organisation (idempotent) and print the demo logins."""
+    from .demo import DEMO_ACCOUNTS, seed_demo
+    created = seed_demo()
+    db.session.commit()
+    click.echo("Demo organisation created." if created else "Demo organisation already present.")
+    click.echo("Demo logins (login id / password):")
+    for login_id, password, description in DEMO_ACCOUNTS:
+        click.echo(f"  {login_id:<12} {password:<14} {description}")
+
+
+@click.command("seed-demo-if-empty")
+@with_appcontext
+def seed_demo_if_empty_command():
+    """Seed the demo only into a database without any account (used by `make run`)."""
+    from .demo import DEMO_ACCOUNTS, seed_demo
+    if db.session.scalar(select(func.count()).select_from(User)) == 0:
+        seed_demo()
+        db.session.commit()
+        click.echo("Demo organisation created.")
+    click.echo("Demo logins (login id / password):")
+    for login_id, password, description in DEMO_ACCOUNTS:
+        click.echo(f"  {login_id:<12} {password:<14} {description}")
+
+
+def init_app(app):
+    for command in (create_admin_command, import_roster_command, seed_demo_command, seed_demo_if_empty_command):
+        app.cli.add_command(command)

@@ -1,0 +1,45 @@
+"""The application factory: it wires configuration, extensions and blueprints, nothing more."""
+from pathlib import Path
+
+from flask import Flask
+
+from config import INSTANCE_DIR, ProductionConfig, config_class
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config=None, **overrides):
+    app = Flask(__name__, static_folder=str(ROOT / "static"), static_url_path="/static",
+                instance_path=str(INSTANCE_DIR))
+    cls = config_class(config)
+    app.config.from_object(cls)
+    app.config.update(overrides)
+    if cls is ProductionConfig:
+        ProductionConfig.check(app.config)
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    from . import database, extensions, i18n, security
+    database.init_app(app)
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
+    extensions.csrf.init_app(app)
+    extensions.babel.init_app(app, locale_selector=i18n.select_locale,
+                              default_translation_directories=str(Path(__file__).parent / "translations"))
+    app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)
+    extensions.limiter.init_app(app)
+    security.init_app(app)
+
+    from .auth.views import bp as auth_bp
+    from .main.views import bp as main_bp
+    from .orgs.views import bp as orgs_bp
+    from .people.views import bp as people_bp
+    from .audit.views import bp as audit_bp
+    for blueprint in (main_bp, auth_bp, orgs_bp, people_bp, audit_bp):
+        app.register_blueprint(blueprint)
+
+    from . import cli, errors, templating
+    errors.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,37 @@
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..models import MemberCategory
+from ..orgs.queries import path_label, subtree_member_counts
+
+bp = Blueprint("main", __name__, template_folder="templates")
+
+
+@bp.route("/")
+@login_required
+def home():
+    counts = None
+    if current_user.manages_people:
+        counts = subtree_member_counts(current_user.visible_orgs_condition())
+    return render_template("main/home.html", org_label=path_label(current_user.org),
+                           counts=counts, categories=list(MemberCategory))
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    language = request.form.get("language")
+    if language in current_app.config["LANGUAGES"]:
+        session["locale"] = language
+        if current_user.is_authenticated:
+            current_user.locale = language
+            db.session.commit()
+    target = request.form.get("next") or ""
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("main.home")
+    return redirect(target)
+
+
+@bp.route("/healthz")
+def healthz():
+    return {"status": "ok"}

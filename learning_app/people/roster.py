@@ -1,0 +1,283 @@
+"""Roster import (花名册导入): read an .xlsx or .csv, validate every row, then apply all or nothing."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.worksheet.datavalidation import DataValidation
+from sqlalchemy import func, insert, select, update
+
+from ..audit.services import record_audit
+from ..extensions import db
+from ..models import MemberCategory, Organization, OrgKind, PositionLevel, User, utcnow
+from ..orgs.queries import path_labels, whole_tree
+from ..security import new_one_time_password
+
+# Column key -> accepted headers (the template's Chinese first).
+COLUMNS = {
+    "login_id": ("登录号", "login id", "login_id"),
+    "real_name": ("姓名", "name", "real name"),
+    "branch": ("所在支部", "branch"),
+    "category": ("人员类别", "category", "member category"),
+    "position": ("职务层级", "position", "position level"),
+    "phone": ("手机号", "phone"),
+}
+REQUIRED = ("login_id", "real_name", "branch", "category")
+LOGIN_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{2,40}$")
+PHONE_PATTERN = re.compile(r"^1\d{10}$")
+CHUNK = 500
+
+
+class RosterFileError(ValueError):
+    """The file as a whole cannot be read; the message is for the user."""
+
+
+@dataclass
+class RosterRow:
+    line: int
+    login_id: str
+    real_name: str
+    org_id: int
+    category: MemberCategory
+    position: PositionLevel
+    phone: str | None
+
+
+@dataclass
+class RosterResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    credentials: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def read_table(data: bytes, filename: str) -> list[list[str]]:
+    """All rows of the file as lists of strings, header included."""
+    name = (filename or "").lower()
+    if data[:4] == b"PK\x03\x04" or name.endswith(".xlsx"):
+        return _read_xlsx(data)
+    if name.endswith(".csv") or not name:
+        return _read_csv(data)
+    raise RosterFileError(_("Upload an Excel (.xlsx) or CSV (.csv) file."))
+
+
+def _read_xlsx(data: bytes) -> list[list[str]]:
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a damaged or fake file
+        raise RosterFileError(_("The Excel file cannot be read: is it a real .xlsx file?")) from error
+    sheet = workbook.worksheets[0]
+    rows = [["" if cell is None else _cell_text(cell) for cell in row]
+            for row in sheet.iter_rows(values_only=True)]
+    workbook.close()
+    return rows
+
+
+def _cell_text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # Excel stores long numbers (phones, ids) as floats
+    return str(value).strip()
+
+
+def _read_csv(data: bytes) -> list[list[str]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise RosterFileError(_("The CSV file is neither UTF-8 nor GBK encoded."))
+    if "\x00" in text:
+        raise RosterFileError(_("This is not a text CSV file."))
+    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+
+
+def _header_map(header: list[str]) -> dict[str, int]:
+    normalised = [cell.strip().lower().lstrip("*") for cell in header]
+    found = {}
+    for key, names in COLUMNS.items():
+        for index, cell in enumerate(normalised):
+            if cell in names:
+                found[key] = index
+                break
+    missing = [COLUMNS[key][0] for key in REQUIRED if key not in found]
+    if missing:
+        raise RosterFileError(_("The header row lacks the columns: %(columns)s. Download the template to see them.",
+                                columns="、".join(missing)))
+    return found
+
+
+class BranchResolver:
+    """Finds a branch by its full path ("党委/第一党总支/第一党支部") or its unique name."""
+
+    def __init__(self):
+        nodes = whole_tree()
+        labels = path_labels(nodes, separator="/")
+        self.by_path, self.by_name = {}, {}
+        for node in nodes:
+            if node.kind == OrgKind.BRANCH:
+                self.by_path[labels[node.id]] = node
+                self.by_name.setdefault(node.name, []).append(node)
+
+    def find(self, text: str) -> tuple[Organization | None, str | None]:
+        text = re.sub(r"\s*[/／]\s*", "/", text.strip())
+        node = self.by_path.get(text)
+        if node is None:
+            matches = self.by_name.get(text, [])
+            if len(matches) > 1:
+                return None, _("branch name “%(name)s” is not unique: give the full path", name=text)
+            node = matches[0] if matches else None
+        if node is None:
+            return None, _("no branch “%(name)s”", name=text)
+        if not node.is_active:
+            return None, _("branch “%(name)s” is deactivated", name=text)
+        return node, None
+
+
+def validate(table: list[list[str]], max_rows: int) -> tuple[list[RosterRow], list[tuple[int, str]]]:
+    """Check every row; return the clean rows and a (row number, reason) for each bad one."""
+    if not table:
+        raise RosterFileError(_("The file is empty."))
+    columns = _header_map(table[0])
+    if len(table) - 1 > max_rows:
+        raise RosterFileError(_("The file has more than %(max)s rows.", max=max_rows))
+    resolver, seen = BranchResolver(), {}
+    clean, errors = [], []
+    for line, cells in enumerate(table[1:], start=2):
+        if not any(cells):
+            continue
+        row, problems = _validate_row(line, cells, columns, resolver)
+        if row and row.login_id.lower() in seen:
+            problems.append(_("login id %(login)s also appears in row %(row)s",
+                              login=row.login_id, row=seen[row.login_id.lower()]))
+        if problems:
+            errors.append((line, "; ".join(problems)))
+        else:
+            seen[row.login_id.lower()] = line
+            clean.append(row)
+    if not clean and not errors:
+        raise RosterFileError(_("The file has a header but no members."))
+    return clean, errors
+
+
+def _validate_row(line, cells, columns, resolver):
+    value = {key: (cells[index].strip() if index < len(cells) else "") for key, index in columns.items()}
+    problems = []
+    for key in REQUIRED:
+        if not value[key]:
+            problems.append(_("%(column)s is empty", column=COLUMNS[key][0]))
+    login_id = value["login_id"]
+    if login_id and not LOGIN_ID_PATTERN.match(login_id):
+        problems.append(_("login id “%(login)s” may only hold letters, digits, “-”, “_” and “.” (2 to 40)",
+                          login=login_id))
+    if len(value["real_name"]) > 60:
+        problems.append(_("the name is longer than 60 characters"))
+    org = None
+    if value["branch"]:
+        org, problem = resolver.find(value["branch"])
+        if problem:
+            problems.append(problem)
+    category = MemberCategory.from_label(value["category"]) if value["category"] else None
+    if value["category"] and category is None:
+        problems.append(_("unknown member category “%(value)s” (正式党员, 预备党员 or 入党积极分子)",
+                          value=value["category"]))
+    position = PositionLevel.from_label(value.get("position") or "党员")
+    if position is None:
+        problems.append(_("unknown position level “%(value)s” (党员, 支部书记 or 干部)", value=value["position"]))
+    phone = value.get("phone") or None
+    if phone and not PHONE_PATTERN.match(phone):
+        problems.append(_("phone “%(phone)s” is not an 11-digit mobile number", phone=phone))
+    if problems:
+        return None, problems
+    return RosterRow(line, login_id, value["real_name"], org.id, category, position, phone), []
+
+
+def apply_rows(actor, rows: list[RosterRow], source: str, progress=None) -> RosterResult:
+    """Create new members and update existing ones (matched by login id), in the caller's transaction."""
+    result, total = RosterResult(), len(rows)
+    for start in range(0, total, CHUNK):
+        chunk = rows[start:start + CHUNK]
+        existing = {u.login_id.lower(): u for u in db.session.execute(
+            select(User.id, User.login_id, User.real_name, User.org_id, User.category, User.position, User.phone)
+            .where(func.lower(User.login_id).in_([r.login_id.lower() for r in chunk]))).all()}
+        inserts, updates = [], []
+        for row in chunk:
+            fields = {"real_name": row.real_name, "org_id": row.org_id, "category": row.category,
+                      "position": row.position, "phone": row.phone}
+            current = existing.get(row.login_id.lower())
+            if current is None:
+                password, password_hash = new_one_time_password()
+                inserts.append({"login_id": row.login_id, "password_hash": password_hash,
+                                "must_change_password": True, "is_active_account": True,
+                                "created_at": utcnow(), **fields})
+                result.credentials.append((row.login_id, row.real_name, password))
+            elif any(getattr(current, key) != fields[key] for key in fields):
+                updates.append({"id": current.id, **fields})
+            else:
+                result.unchanged += 1
+        if inserts:
+            db.session.execute(insert(User), inserts)
+        if updates:
+            db.session.execute(update(User), updates)
+        result.created += len(inserts)
+        result.updated += len(updates)
+        if progress:
+            progress(min(start + CHUNK, total), total)
+    record_audit(actor, "roster.import", None, {"source": source, "created": result.created,
+                                                 "updated": result.updated, "unchanged": result.unchanged})
+    db.session.flush()
+    return result
+
+
+def import_roster(actor, data: bytes, filename: str, max_rows: int, progress=None):
+    """Validate the whole file, and apply it only if every row is good.
+
+    Returns (result, errors): errors is a list of (row number, reason) and, when
+    not empty, nothing was changed.
+    """
+    rows, errors = validate(read_table(data, filename), max_rows)
+    if errors:
+        return None, errors
+    return apply_rows(actor, rows, filename, progress), []
+
+
+def template_workbook() -> bytes:
+    """The downloadable .xlsx template: headers, pick-lists and an instructions sheet."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "花名册"
+    sheet.append([names[0] for names in COLUMNS.values()])
+    for column, width in zip("ABCDEF", (16, 12, 36, 14, 12, 16)):
+        sheet.column_dimensions[column].width = width
+    for column, values in (("D", MemberCategory.ZH.values()), ("E", PositionLevel.ZH.values())):
+        rule = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True)
+        rule.add(f"{column}2:{column}100000")
+        sheet.add_data_validation(rule)
+    sheet.column_dimensions["F"].number_format = "@"
+    notes = workbook.create_sheet("说明")
+    for line in TEMPLATE_NOTES:
+        notes.append([line])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def template_csv() -> bytes:
+    return ("\ufeff" + ",".join(names[0] for names in COLUMNS.values()) + "\r\n").encode("utf-8")
+
+
+TEMPLATE_NOTES = (
+    "登录号：党员编号或手机号，字母、数字、-、_、.，2 至 40 位；已存在的登录号会更新该党员的信息。",
+    "姓名：必填。",
+    "所在支部：支部的完整路径（如 某某党委/第一党总支/第一党支部），或在全系统中唯一的支部名称。",
+    "人员类别：正式党员、预备党员或入党积极分子。",
+    "职务层级：党员、支部书记或干部，留空视为党员。",
+    "手机号：可选，11 位手机号码。",
+    "任何一行有误时整个文件都不会导入，页面会列出每一个出错的行及原因。",
+    "新账号会获得一次性密码，首次登录后须修改。",
+)

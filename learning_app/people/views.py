@@ -1,0 +1,214 @@
+import os
+import secrets
+from pathlib import Path
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+                   request, session, url_for)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..audit.queries import entries_about
+from ..extensions import db
+from ..models import MemberCategory, Organization, OrgKind, PositionLevel, Role, RoleGrant
+from ..orgs.queries import path_labels, whole_tree
+from ..permissions import admin_required, get_member_or_404, people_manager_required
+from ..spreadsheets import csv_bytes
+from . import roster, services
+from .forms import MemberFilterForm, MemberForm, RoleGrantForm, RosterUploadForm
+from .queries import members_query
+
+bp = Blueprint("people", __name__, url_prefix="/members", template_folder="templates")
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _visible_nodes():
+    nodes = whole_tree(current_user.visible_orgs_condition())
+    return nodes, path_labels(nodes)
+
+
+@bp.route("/")
+@people_manager_required
+def list_members():
+    nodes, labels = _visible_nodes()
+    form = MemberFilterForm([(n.id, labels[n.id]) for n in nodes], formdata=request.args)
+    form.validate()
+    org = next((n for n in nodes if n.id == form.org.data), None)
+    status = {"active": True, "inactive": False}.get(form.status.data)
+    category = form.category.data if form.category.data in MemberCategory._value2member_map_ else None
+    query = members_query(current_user, form.q.data or "", org, category, status)
+    pagination = db.paginate(query, per_page=current_app.config["MEMBERS_PER_PAGE"], error_out=False)
+    return render_template("people/list.html", form=form, pagination=pagination, labels=labels)
+
+
+@bp.route("/<int:user_id>")
+@people_manager_required
+def member_detail(user_id):
+    member = get_member_or_404(user_id, current_user)
+    nodes, labels = _visible_nodes()
+    context = {"member": member, "org_label": labels.get(member.org_id, "")}
+    if current_user.is_admin:
+        context.update(_admin_forms(member, nodes, labels), history=entries_about(member, limit=20))
+    return render_template("people/detail.html", **context)
+
+
+def _admin_forms(member, nodes, labels, edit_form=None, role_form=None):
+    edit_form = edit_form or MemberForm(obj=member, prefix="edit", data={
+        "category": member.category.value, "position": member.position.value, "org_id": member.org_id})
+    edit_form.org_id.choices = [(n.id, labels[n.id]) for n in nodes if n.kind == OrgKind.BRANCH and n.is_active]
+    role_form = role_form or RoleGrantForm(prefix="role")
+    role_form.org_id.choices = [(0, "—")] + [(n.id, labels[n.id]) for n in nodes if n.is_active]
+    return {"edit_form": edit_form, "role_form": role_form}
+
+
+@bp.route("/<int:user_id>/edit", methods=["POST"])
+@admin_required
+def edit_member(user_id):
+    member = get_member_or_404(user_id, current_user)
+    nodes, labels = _visible_nodes()
+    form = MemberForm(prefix="edit")
+    forms = _admin_forms(member, nodes, labels, edit_form=form)
+    if form.validate_on_submit():
+        try:
+            services.update_member(current_user, member, real_name=form.real_name.data.strip(),
+                                   org=db.session.get(Organization, form.org_id.data),
+                                   category=MemberCategory(form.category.data),
+                                   position=PositionLevel(form.position.data), phone=form.phone.data or None)
+        except services.PeopleRuleError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("people.member_detail", user_id=member.id))
+    return render_template("people/detail.html", member=member, org_label=labels.get(member.org_id, ""),
+                           history=entries_about(member, limit=20), **forms), 400
+
+
+def _run(member, action, message):
+    try:
+        outcome = action()
+    except services.PeopleRuleError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return None
+    db.session.commit()
+    flash(message if not callable(message) else message(outcome), "success")
+    return outcome
+
+
+def _member_action(user_id, action, message):
+    member = get_member_or_404(user_id, current_user)
+    _run(member, lambda: action(member), message)
+    return redirect(url_for("people.member_detail", user_id=member.id))
+
+
+@bp.route("/<int:user_id>/deactivate", methods=["POST"])
+@admin_required
+def deactivate_member(user_id):
+    return _member_action(user_id, lambda m: services.set_member_active(current_user, m, False),
+                          _("The account is deactivated."))
+
+
+@bp.route("/<int:user_id>/reactivate", methods=["POST"])
+@admin_required
+def reactivate_member(user_id):
+    return _member_action(user_id, lambda m: services.set_member_active(current_user, m, True),
+                          _("The account is active again."))
+
+
+@bp.route("/<int:user_id>/reset-password", methods=["POST"])
+@admin_required
+def reset_password(user_id):
+    return _member_action(user_id, lambda m: services.reset_password(current_user, m),
+                          lambda password: _("New one-time password: %(password)s. Give it to the member "
+                                             "in person; it is shown only this once.", password=password))
+
+
+@bp.route("/<int:user_id>/roles", methods=["POST"])
+@admin_required
+def grant_role(user_id):
+    member = get_member_or_404(user_id, current_user)
+    form = RoleGrantForm(prefix="role")
+    nodes, labels = _visible_nodes()
+    form.org_id.choices = [(0, "—")] + [(n.id, labels[n.id]) for n in nodes if n.is_active]
+    if not form.validate_on_submit():
+        flash(_("Please choose a role."), "error")
+    else:
+        org = db.session.get(Organization, form.org_id.data) if form.org_id.data else None
+        _run(member, lambda: services.grant_role(current_user, member, Role(form.role.data), org),
+             _("Role granted."))
+    return redirect(url_for("people.member_detail", user_id=member.id))
+
+
+@bp.route("/<int:user_id>/roles/<int:grant_id>/revoke", methods=["POST"])
+@admin_required
+def revoke_role(user_id, grant_id):
+    member = get_member_or_404(user_id, current_user)
+    grant = db.session.scalar(select(RoleGrant).where(RoleGrant.id == grant_id, RoleGrant.user_id == member.id))
+    if grant is None:
+        abort(404)
+    _run(member, lambda: services.revoke_role(current_user, grant), _("Role removed."))
+    return redirect(url_for("people.member_detail", user_id=member.id))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@admin_required
+def import_roster():
+    form = RosterUploadForm()
+    errors, result = [], None
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            result, errors = roster.import_roster(current_user, upload.read(), upload.filename,
+                                                  current_app.config["ROSTER_MAX_ROWS"])
+        except roster.RosterFileError as error:
+            form.file.errors.append(str(error))
+        if result:
+            db.session.commit()
+            if result.credentials:
+                session["credentials_token"] = _store_credentials(result.credentials)
+        else:
+            db.session.rollback()
+    status = 400 if (errors or form.file.errors) else 200
+    return render_template("people/import.html", form=form, errors=errors, result=result), status
+
+
+def _credentials_path(token):
+    return Path(current_app.config["CREDENTIALS_DIR"]) / f"{token}.csv"
+
+
+def _store_credentials(credentials):
+    """Keep the one-time passwords on the server until the admin downloads them once."""
+    token = secrets.token_urlsafe(24)
+    path = _credentials_path(token)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(csv_bytes(["登录号", "姓名", "一次性密码"], credentials))
+    return token
+
+
+@bp.route("/import/credentials", methods=["POST"])
+@admin_required
+def download_credentials():
+    token = session.pop("credentials_token", None)
+    path = _credentials_path(token) if token else None
+    if path is None or not path.exists():
+        abort(404)
+    data = path.read_bytes()
+    path.unlink()
+    return Response(data, mimetype="text/csv", headers={
+        "Content-Disposition": "attachment; filename=one-time-passwords.csv", "Cache-Control": "no-store"})
+
+
+@bp.route("/import/template.<any(xlsx, csv):kind>")
+@admin_required
+def roster_template(kind):
+    if kind == "xlsx":
+        data, mimetype = roster.template_workbook(), XLSX_TYPE
+    else:
+        data, mimetype = roster.template_csv(), "text/csv"
+    return Response(data, mimetype=mimetype,
+                    headers={"Content-Disposition": f"attachment; filename=roster-template.{kind}"})

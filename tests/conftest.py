@@ -1,0 +1,120 @@
+"""Fixtures: a fresh app and database per test, factory helpers for data, and query counting."""
+import itertools
+import os
+
+import pytest
+from sqlalchemy import event
+
+from learning_app import create_app
+from learning_app.extensions import db as _db
+from learning_app.models import MemberCategory, OrgKind, PositionLevel, Role
+from learning_app.orgs.services import create_org
+from learning_app.people.services import create_account, grant_role
+
+PASSWORD = "Passw0rd!"
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app("testing", CREDENTIALS_DIR=str(tmp_path / "credentials"))
+    with app.app_context():
+        if os.environ.get("TEST_DATABASE_URL"):
+            _db.drop_all()
+        _db.create_all()
+        try:
+            yield app
+        finally:
+            _db.session.remove()
+            _db.drop_all()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def make_org(app):
+    """make_org(kind="branch", parent=None, name=None) -> Organization."""
+    def factory(kind="branch", parent=None, name=None):
+        kind = OrgKind(kind)
+        org = create_org(None, name or f"{kind.value}-{next(_counter)}", kind, parent)
+        _db.session.commit()
+        return org
+    return factory
+
+
+@pytest.fixture
+def tree(make_org):
+    """committee > (general A > branches A1, A2), (general B > branch B1)."""
+    committee = make_org("committee", name="党委")
+    general_a = make_org("general_branch", committee, "第一党总支")
+    general_b = make_org("general_branch", committee, "第二党总支")
+    return {
+        "committee": committee, "general_a": general_a, "general_b": general_b,
+        "a1": make_org("branch", general_a, "甲一党支部"),
+        "a2": make_org("branch", general_a, "甲二党支部"),
+        "b1": make_org("branch", general_b, "乙一党支部"),
+    }
+
+
+@pytest.fixture
+def make_user(app):
+    """make_user(org=None, roles=(), supervises=None, **fields) -> User with password PASSWORD."""
+    def factory(org=None, roles=(), supervises=None, login_id=None, **fields):
+        fields.setdefault("category", MemberCategory.FULL)
+        fields.setdefault("position", PositionLevel.MEMBER)
+        user = create_account(None, login_id or f"u{next(_counter)}", fields.pop("real_name", "测试党员"),
+                              password=PASSWORD, org_id=org.id if org else None, **fields)
+        for role in roles:
+            grant_role(None, user, Role(role))
+        if supervises is not None:
+            grant_role(None, user, Role.SUPERVISOR, supervises)
+        _db.session.commit()
+        return user
+    return factory
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, user_or_login, password=PASSWORD):
+        login_id = getattr(user_or_login, "login_id", user_or_login)
+        return self.client.post("/auth/login", data={"login_id": login_id, "password": password})
+
+    def logout(self):
+        return self.client.post("/auth/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+@pytest.fixture
+def count_queries(app):
+    """with count_queries() as counted: ...; counted["n"] is the number of SQL statements."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counter():
+        counted = {"n": 0}
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            counted["n"] += 1
+        engine = _db.engine
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield counted
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+    return counter
