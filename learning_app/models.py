@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import (
-    JSON, Boolean, DateTime, Enum, ForeignKey, Integer, String, UniqueConstraint,
-    and_, false, or_,
+    JSON, Boolean, DateTime, Enum, ForeignKey, Index, Integer, String, UniqueConstraint,
+    and_, false, func, or_, text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -154,6 +154,8 @@ class Organization(db.Model):
 
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"
+    # Login ids are matched case-insensitively; this index keeps that one lookup.
+    __table_args__ = (Index("uq_user_account_login_id_lower", func.lower(text("login_id")), unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     login_id: Mapped[str] = mapped_column(String(40), unique=True)

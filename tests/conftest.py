@@ -3,6 +3,7 @@ import itertools
 import os
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from learning_app import create_app
@@ -14,9 +15,25 @@ from learning_app.people.services import create_account, grant_role
 PASSWORD = "Passw0rd!"
 
 
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context (own `g`, own session), as in production,
+    although the test itself holds an app context for its factories and assertions."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "app_config(**overrides): configuration overrides for the app fixture")
+
+
 @pytest.fixture
-def app(tmp_path):
-    app = create_app("testing", CREDENTIALS_DIR=str(tmp_path / "credentials"))
+def app(request, tmp_path):
+    marker = request.node.get_closest_marker("app_config")
+    overrides = dict(marker.kwargs) if marker else {}
+    app = create_app("testing", CREDENTIALS_DIR=str(tmp_path / "credentials"), **overrides)
+    app.test_client_class = FreshContextClient
     with app.app_context():
         if os.environ.get("TEST_DATABASE_URL"):
             _db.drop_all()

@@ -4,7 +4,7 @@ from sqlalchemy import exists, func, select, update
 
 from ..audit.services import record_audit
 from ..extensions import db
-from ..models import Organization, OrgKind, User
+from ..models import Organization, OrgKind, RoleGrant, User
 
 
 class OrgRuleError(ValueError):
@@ -90,6 +90,8 @@ def delete_org(actor, org: Organization) -> None:
         raise OrgRuleError(_("An organisation with members cannot be deleted. Deactivate it instead."))
     if db.session.scalar(select(exists().where(Organization.parent_id == org.id))):
         raise OrgRuleError(_("Delete or move its sub-organisations first."))
+    if db.session.scalar(select(exists().where(RoleGrant.org_id == org.id))):
+        raise OrgRuleError(_("Someone holds a supervisor role over this organisation. Remove that role first."))
     record_audit(actor, "org.delete", org, {"name": org.name, "path": org.path})
     db.session.delete(org)
     db.session.flush()

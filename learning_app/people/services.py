@@ -39,7 +39,7 @@ def _audit_value(value):
 
 
 def set_member_active(actor, member: User, active: bool) -> None:
-    if member.id == actor.id and not active:
+    if not active and member.id == getattr(actor, "id", None):
         raise PeopleRuleError(_("You cannot deactivate your own account."))
     member.is_active_account = active
     record_audit(actor, "user.reactivate" if active else "user.deactivate", member)
@@ -74,7 +74,7 @@ def grant_role(actor, member: User, role: Role, org: Organization | None = None)
 
 
 def revoke_role(actor, grant: RoleGrant) -> None:
-    if grant.role == Role.ADMIN and grant.user_id == actor.id:
+    if grant.role == Role.ADMIN and grant.user_id == getattr(actor, "id", None):
         raise PeopleRuleError(_("You cannot take away your own administrator role."))
     member = grant.user
     record_audit(actor, "role.revoke", member, {"role": grant.role.value, "org_id": grant.org_id})
