@@ -1,10 +1,15 @@
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from learning_app.extensions import db
 from learning_app.models import AuditLog
 from tests.conftest import PASSWORD
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_login_lands_on_home_and_logout_returns_to_login(tree, make_user, auth, client):
@@ -183,3 +188,48 @@ def test_production_cookies_are_secure():
     from learning_app import create_app
     app = create_app("production", SECRET_KEY="x" * 32, SQLALCHEMY_DATABASE_URI="sqlite://")
     assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def _redis_reachable():
+    import socket
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _redis_reachable(), reason="Redis is not running on 127.0.0.1:6379")
+def test_lockout_is_shared_by_workers_through_redis(tmp_path):
+    """Two app instances stand for two gunicorn workers sharing one Redis and one database."""
+    import uuid
+
+    from learning_app import create_app
+    from learning_app.people.services import create_account
+    settings = dict(RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379", RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}",
+                    LOGIN_FAILURES_PER_ACCOUNT="3 per 15 minutes",
+                    SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'shared.sqlite'}")
+    worker_one = create_app("testing", **settings)
+    with worker_one.app_context():
+        db.create_all()
+        create_account(None, "shared", "共享", password=PASSWORD)
+        db.session.commit()
+        db.session.remove()
+    # The failures happen in another process, as in another gunicorn worker.
+    script = (
+        "import sys; from learning_app import create_app; app = create_app('testing', **eval(sys.argv[1]))\n"
+        "client = app.test_client()\n"
+        "for _ in range(3): client.post('/auth/login', data={'login_id': 'shared', 'password': 'wrong'})\n")
+    subprocess.run([sys.executable, "-c", script, repr(settings)], check=True, cwd=ROOT)
+    response = worker_one.test_client().post("/auth/login", data={"login_id": "shared", "password": PASSWORD})
+    assert response.status_code == 429
+    with worker_one.app_context():
+        db.engine.dispose()
+
+
+@pytest.mark.app_config(MAX_CONTENT_LENGTH=1024)
+def test_oversized_upload_gets_a_friendly_413_page(tree, make_user, auth, client):
+    auth.login(make_user(tree["a1"], roles=["admin"]))
+    response = client.post("/members/import", data={"file": (__import__("io").BytesIO(b"x" * 4096), "big.csv")})
+    assert response.status_code == 413
+    assert "太大" in response.get_data(as_text=True)
