@@ -50,6 +50,13 @@ class Config:
     MEMBERS_PER_PAGE = _env_int("MEMBERS_PER_PAGE", 50)
     ROSTER_MAX_ROWS = _env_int("ROSTER_MAX_ROWS", 200_000)
     CREDENTIALS_DIR = os.environ.get("CREDENTIALS_DIR", str(INSTANCE_DIR / "credentials"))
+    # Uploaded course material: outside static/, served only through permission checks.
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    # Per-kind upload limits in bytes (image, audio, video, pdf, office); unset kinds use the defaults.
+    UPLOAD_LIMITS = {kind: int(os.environ[f"UPLOAD_LIMIT_{kind.upper()}"])
+                     for kind in ("image", "audio", "video", "pdf", "office")
+                     if os.environ.get(f"UPLOAD_LIMIT_{kind.upper()}")}
+    HEARTBEAT_SECONDS = _env_int("HEARTBEAT_SECONDS", 10)
 
 
 class DevelopmentConfig(Config):

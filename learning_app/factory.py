@@ -35,7 +35,8 @@ def create_app(config=None, **overrides):
     from .orgs.views import bp as orgs_bp
     from .people.views import bp as people_bp
     from .audit.views import bp as audit_bp
-    for blueprint in (main_bp, auth_bp, orgs_bp, people_bp, audit_bp):
+    from courses.views import bp as courses_bp
+    for blueprint in (main_bp, auth_bp, orgs_bp, people_bp, audit_bp, courses_bp):
         app.register_blueprint(blueprint)
 
     from . import cli, errors, templating

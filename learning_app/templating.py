@@ -5,20 +5,29 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 
+# (order, endpoint, label, who may see it): feature packages add theirs with add_navigation,
+# so this core module never imports them.
+NAVIGATION = [
+    (0, "main.home", _l("Home"), lambda user: True),
+    (80, "people.list_members", _l("Members"), lambda user: user.manages_people),
+    (90, "orgs.org_tree", _l("Organisations"), lambda user: user.is_admin),
+    (91, "people.import_roster", _l("Roster import"), lambda user: user.is_admin),
+    (92, "audit.list_entries", _l("Audit log"), lambda user: user.is_admin),
+]
+
+
+def add_navigation(order, endpoint, label, allowed):
+    if not any(entry[1] == endpoint for entry in NAVIGATION):
+        NAVIGATION.append((order, endpoint, label, allowed))
+        NAVIGATION.sort(key=lambda entry: entry[0])
+
+
 def navigation_for(user):
     """The menu entries this user's roles allow, in display order."""
     if not user.is_authenticated:
         return []
-    items = [("main.home", _l("Home"))]
-    if user.manages_people:
-        items.append(("people.list_members", _l("Members")))
-    if user.is_admin:
-        items += [
-            ("orgs.org_tree", _l("Organisations")),
-            ("people.import_roster", _l("Roster import")),
-            ("audit.list_entries", _l("Audit log")),
-        ]
-    return [(endpoint, label, request.endpoint == endpoint) for endpoint, label in items]
+    return [(endpoint, label, request.endpoint == endpoint)
+            for _, endpoint, label, allowed in NAVIGATION if allowed(user)]
 
 
 def page_url(page, **extra):

@@ -12,14 +12,6 @@ from learning_app.people.queries import members_query
 from learning_app.people.services import grant_role, set_member_active
 
 
-@pytest.fixture(autouse=True)
-def request_context(app):
-    """Rule errors carry translated messages, and the locale selector reads the session:
-    service calls need a request context, as they have in the views."""
-    with app.test_request_context():
-        yield
-
-
 def reload(org):
     db.session.expire_all()
     return db.session.get(Organization, org.id)

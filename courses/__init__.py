@@ -1,0 +1,1 @@
+"""Courses: authoring with uploads, review before publish, assignment, learning and study hours."""

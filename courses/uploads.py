@@ -1,0 +1,173 @@
+"""Uploaded material: recognised by content, stored under random names outside static/."""
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import shutil
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from .models import FileKind
+
+CHUNK = 1024 * 1024
+DEFAULT_LIMITS = {  # bytes, per kind; UPLOAD_LIMITS in the config overrides
+    FileKind.VIDEO: 1024 ** 3,
+    FileKind.AUDIO: 300 * 1024 ** 2,
+    FileKind.PDF: 100 * 1024 ** 2,
+    FileKind.OFFICE: 50 * 1024 ** 2,
+    FileKind.IMAGE: 10 * 1024 ** 2,
+}
+MP4_AUDIO_BRANDS = {b"M4A ", b"M4B ", b"M4P ", b"F4A "}
+OFFICE_FOLDERS = {"word/": ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+                  "xl/": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                  "ppt/": ("pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation")}
+LEGACY_OFFICE = {"doc": "application/msword", "xls": "application/vnd.ms-excel",
+                 "ppt": "application/vnd.ms-powerpoint"}
+
+
+class UploadRefused(ValueError):
+    """The file is not something we accept; the message is for the user."""
+
+
+@dataclass
+class Recognised:
+    kind: FileKind
+    mime_type: str
+    extension: str
+
+
+def recognise(head: bytes, path: Path | None = None, filename: str = "") -> Recognised | None:
+    """What the first bytes (and, for zip containers, the listing) say the file is."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return Recognised(FileKind.IMAGE, "image/png", "png")
+    if head.startswith(b"\xff\xd8\xff"):
+        return Recognised(FileKind.IMAGE, "image/jpeg", "jpg")
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return Recognised(FileKind.IMAGE, "image/gif", "gif")
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return Recognised(FileKind.IMAGE, "image/webp", "webp")
+    if head.startswith(b"%PDF-"):
+        return Recognised(FileKind.PDF, "application/pdf", "pdf")
+    if head[4:8] == b"ftyp":
+        if head[8:12] in MP4_AUDIO_BRANDS:
+            return Recognised(FileKind.AUDIO, "audio/mp4", "m4a")
+        return Recognised(FileKind.VIDEO, "video/mp4", "mp4")
+    if head.startswith(b"\x1a\x45\xdf\xa3") and b"webm" in head[:64]:
+        return Recognised(FileKind.VIDEO, "video/webm", "webm")
+    if head.startswith(b"OggS"):
+        return Recognised(FileKind.AUDIO, "audio/ogg", "ogg")
+    if head.startswith(b"ID3") or (len(head) > 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0
+                                   and head[1] & 0x06 != 0):
+        return Recognised(FileKind.AUDIO, "audio/mpeg", "mp3")
+    if head.startswith(b"PK\x03\x04") and path is not None:
+        return _recognise_office_zip(path)
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        extension = Path(filename).suffix.lower().lstrip(".")
+        if extension in LEGACY_OFFICE:
+            return Recognised(FileKind.OFFICE, LEGACY_OFFICE[extension], extension)
+    return None
+
+
+def _recognise_office_zip(path: Path) -> Recognised | None:
+    # Only the directory is read, never the members, so a zip bomb costs nothing here.
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return None
+    if "[Content_Types].xml" not in names:
+        return None
+    for folder, (extension, mime_type) in OFFICE_FOLDERS.items():
+        if any(name.startswith(folder) for name in names):
+            return Recognised(FileKind.OFFICE, mime_type, extension)
+    return None
+
+
+def upload_root() -> Path:
+    return Path(current_app.config["UPLOAD_DIR"])
+
+
+def storage_path(storage_name: str) -> Path:
+    return upload_root() / storage_name[:2] / storage_name
+
+
+def limit_for(kind: FileKind) -> int:
+    limits = current_app.config.get("UPLOAD_LIMITS") or {}
+    return int(limits.get(kind.value, DEFAULT_LIMITS[kind]))
+
+
+@dataclass
+class SavedUpload:
+    storage_name: str
+    recognised: Recognised
+    size: int
+    sha256: str
+    duration_seconds: int | None
+
+
+def save_upload(stream, filename: str, allowed: set[FileKind]) -> SavedUpload:
+    """Copy the upload to disk in chunks, checking its content and size; refuse what does not fit."""
+    root = upload_root()
+    (root / "tmp").mkdir(parents=True, exist_ok=True)
+    storage_name = secrets.token_hex(16)
+    temporary = root / "tmp" / storage_name
+    digest, size = hashlib.sha256(), 0
+    try:
+        with open(temporary, "wb") as out:
+            head = stream.read(CHUNK)
+            probe = Recognised(FileKind.OFFICE, "", "") if head.startswith(b"PK\x03\x04") else recognise(head, None, filename)
+            if probe is None:
+                raise UploadRefused(_("“%(name)s” is not a file type we accept: its content is not an image, "
+                                      "audio, video, PDF or office document.", name=filename))
+            if probe.kind not in allowed:
+                raise UploadRefused(_("“%(name)s” is a %(kind)s file, which is not accepted here.",
+                                      name=filename, kind=probe.kind.label))
+            limit = limit_for(probe.kind)
+            chunk = head
+            while chunk:
+                size += len(chunk)
+                if size > limit:
+                    raise UploadRefused(_("“%(name)s” is larger than %(limit)s MB.", name=filename,
+                                          limit=limit // (1024 * 1024)))
+                digest.update(chunk)
+                out.write(chunk)
+                chunk = stream.read(CHUNK)
+        recognised = recognise(head, temporary, filename)
+        if recognised is None or recognised.kind not in allowed:
+            raise UploadRefused(_("“%(name)s” is not a file type we accept: its content is not an image, "
+                                  "audio, video, PDF or office document.", name=filename))
+        final = storage_path(storage_name)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(temporary, final)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+    duration = media_duration(final) if recognised.kind in (FileKind.AUDIO, FileKind.VIDEO) else None
+    return SavedUpload(storage_name, recognised, size, digest.hexdigest(), duration)
+
+
+def media_duration(path: Path) -> int | None:
+    """Seconds of audio or video where mutagen can read them (mp3, m4a, ogg, mp4); None otherwise."""
+    try:
+        import mutagen
+        media = mutagen.File(path)
+    except Exception:  # a damaged file: the author enters the duration
+        return None
+    length = getattr(getattr(media, "info", None), "length", None)
+    return round(length) if length else None
+
+
+def remove_stored(storage_name: str) -> None:
+    path = storage_path(storage_name)
+    if path.exists():
+        path.unlink()
+
+
+def copy_into(storage_name: str, target) -> None:
+    with open(storage_path(storage_name), "rb") as source:
+        shutil.copyfileobj(source, target, CHUNK)

@@ -1,0 +1,27 @@
+"""The courses blueprint; its routes live in one module per concern."""
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from learning_app.models import Role
+from learning_app.templating import add_navigation
+
+bp = Blueprint("courses", __name__, url_prefix="/courses", template_folder="../templates")
+
+EVENT_LABELS = {"create": _l("Created"), "submit": _l("Submitted for review"), "withdraw": _l("Withdrawn"),
+                "approve": _l("Approved and published"), "reject": _l("Sent back"),
+                "new_revision": _l("New revision started")}
+SOURCE_LABELS = {"course": _l("Course completed"), "base_session": _l("Base session attended"),
+                 "collective_study": _l("Collective study")}
+
+
+@bp.record_once
+def register_navigation(state):
+    add_navigation(10, "courses.my_learning", _l("My learning"), lambda user: user.is_member)
+    add_navigation(11, "courses.catalog", _l("Courses"), lambda user: user.is_member)
+    add_navigation(20, "courses.my_courses", _l("My courses"),
+                   lambda user: user.has_role(Role.AUTHOR) or user.is_admin)
+    add_navigation(21, "courses.review_queue", _l("Review queue"), lambda user: user.has_role(Role.REVIEWER))
+    state.app.jinja_env.globals.update(event_labels=EVENT_LABELS, source_labels=SOURCE_LABELS)
+
+
+from . import authoring, files, learning, review  # noqa: E402,F401  (the modules add their routes to bp)

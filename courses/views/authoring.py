@@ -1,0 +1,231 @@
+"""Authors write courses: metadata, chapters, lessons, files; then submit them for review."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from learning_app.extensions import db
+from learning_app.models import Role
+
+from .. import queries
+from ..forms import ChapterForm, CourseForm, LessonEditForm, LessonForm, UploadForm
+from ..models import FileKind, LessonKind, decode_set, encode_set
+from ..permissions import get_course_for_edit
+from ..services import authoring, review
+from ..services.authoring import LESSON_FILE_KINDS, AuthoringError
+from ..uploads import UploadRefused, limit_for, save_upload
+from . import bp
+
+
+def _author_required():
+    if not (current_user.has_role(Role.AUTHOR) or current_user.is_admin):
+        abort(403)
+
+
+def _course_fields(form: CourseForm) -> dict:
+    return {
+        "summary": (form.summary.data or "").strip(),
+        "tags": [t.strip() for t in (form.tags.data or "").replace("，", ",").split(",") if t.strip()][:10],
+        "hours": form.hours.data,
+        "audience_categories": encode_set(form.audience_categories.data),
+        "audience_positions": encode_set(form.audience_positions.data),
+        "media_completion_ratio": form.media_completion_ratio.data / 100,
+        "reading_seconds": form.reading_seconds.data,
+    }
+
+
+@bp.route("/authoring")
+@login_required
+def my_courses():
+    _author_required()
+    return render_template("courses/authoring/list.html", courses=queries.authored_courses(current_user))
+
+
+@bp.route("/authoring/new", methods=["GET", "POST"])
+@login_required
+def create_course():
+    _author_required()
+    form = CourseForm()
+    if form.validate_on_submit():
+        course = authoring.create_course(current_user, form.title.data, **_course_fields(form))
+        db.session.commit()
+        flash(_("Course created. Add chapters and lessons, then submit it for review."), "success")
+        return redirect(url_for("courses.edit_course", course_id=course.id))
+    return render_template("courses/authoring/new.html", form=form)
+
+
+def _course_form_for(revision):
+    form = CourseForm(obj=revision)
+    if request.method == "GET":
+        form.tags.data = ", ".join(revision.tags or [])
+        form.audience_categories.data = decode_set(revision.audience_categories)
+        form.audience_positions.data = decode_set(revision.audience_positions)
+        form.media_completion_ratio.data = round(revision.media_completion_ratio * 100)
+    return form
+
+
+@bp.route("/authoring/<int:course_id>", methods=["GET", "POST"])
+@login_required
+def edit_course(course_id):
+    course = get_course_for_edit(course_id, current_user)
+    revision = queries.load_revision(course.latest.id)
+    form = _course_form_for(revision)
+    if form.validate_on_submit():
+        return _guarded(course, lambda: authoring.update_course(course, current_user, title=form.title.data,
+                                                                 **_course_fields(form)), _("Saved."))
+    return render_template(
+        "courses/authoring/edit.html", course=course, revision=revision, form=form,
+        chapter_form=ChapterForm(prefix="chapter"), lesson_form=LessonForm(prefix="lesson"),
+        upload_form=UploadForm(prefix="cover"), files=queries.files_of_course(course.id),
+        problems=review.problems_before_submission(revision), history=queries.course_history(course))
+
+
+def _guarded(course, action, message, target=None):
+    """Run one authoring service; on a rule error roll back and say why."""
+    try:
+        action()
+    except AuthoringError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(target or url_for("courses.edit_course", course_id=course.id))
+
+
+@bp.route("/authoring/<int:course_id>/chapters", methods=["POST"])
+@login_required
+def add_chapter(course_id):
+    course = get_course_for_edit(course_id, current_user)
+    form = ChapterForm(prefix="chapter")
+    if not form.validate_on_submit():
+        flash(_("Enter a chapter title of at most 200 characters."), "error")
+        return redirect(url_for("courses.edit_course", course_id=course.id))
+    return _guarded(course, lambda: authoring.add_chapter(course, current_user, form.title.data),
+                    _("Chapter added."))
+
+
+@bp.route("/authoring/<int:course_id>/chapters/<int:position>/<any(up, down, delete):action>", methods=["POST"])
+@login_required
+def change_chapter(course_id, position, action):
+    course = get_course_for_edit(course_id, current_user)
+    if action == "delete":
+        return _guarded(course, lambda: authoring.delete_chapter(course, current_user, position),
+                        _("Chapter deleted."))
+    offset = -1 if action == "up" else 1
+    return _guarded(course, lambda: authoring.move_chapter(course, current_user, position, offset), _("Moved."))
+
+
+@bp.route("/authoring/<int:course_id>/chapters/<int:position>/lessons", methods=["POST"])
+@login_required
+def add_lesson(course_id, position):
+    course = get_course_for_edit(course_id, current_user)
+    form = LessonForm(prefix="lesson")
+    if not form.validate_on_submit():
+        flash(_("Enter a lesson title and choose its kind."), "error")
+        return redirect(url_for("courses.edit_course", course_id=course.id))
+    created = {}
+
+    def action():
+        created["lesson"] = authoring.add_lesson(course, current_user, position, form.title.data,
+                                                 LessonKind(form.kind.data))
+    response = _guarded(course, action, _("Lesson added."))
+    if "lesson" in created:
+        return redirect(url_for("courses.edit_lesson", course_id=course.id, lesson_key=created["lesson"].key))
+    return response
+
+
+@bp.route("/authoring/<int:course_id>/lessons/<lesson_key>/<any(up, down, delete):action>", methods=["POST"])
+@login_required
+def change_lesson(course_id, lesson_key, action):
+    course = get_course_for_edit(course_id, current_user)
+    if action == "delete":
+        return _guarded(course, lambda: authoring.delete_lesson(course, current_user, lesson_key),
+                        _("Lesson deleted."))
+    offset = -1 if action == "up" else 1
+    return _guarded(course, lambda: authoring.move_lesson(course, current_user, lesson_key, offset), _("Moved."))
+
+
+def _find_lesson(revision, lesson_key):
+    for lesson in revision.lessons:
+        if lesson.key == lesson_key:
+            return lesson
+    abort(404)
+
+
+@bp.route("/authoring/<int:course_id>/lessons/<lesson_key>", methods=["GET", "POST"])
+@login_required
+def edit_lesson(course_id, lesson_key):
+    course = get_course_for_edit(course_id, current_user)
+    revision = queries.load_revision(course.latest.id)
+    lesson = _find_lesson(revision, lesson_key)
+    form = LessonEditForm(obj=lesson)
+    if form.validate_on_submit():
+        return _guarded(course, lambda: authoring.update_lesson(
+            course, current_user, lesson_key, title=form.title.data.strip(), body=form.body.data or "",
+            required=form.required.data, duration_seconds=form.duration_seconds.data),
+            _("Saved."), url_for("courses.edit_lesson", course_id=course.id, lesson_key=lesson_key))
+    files = queries.files_of_course(course.id)
+    return render_template("courses/authoring/lesson.html", course=course, revision=revision, lesson=lesson,
+                           form=form, upload_form=UploadForm(prefix="upload"), files=files,
+                           images=[f for f in files if f.kind == FileKind.IMAGE],
+                           accepted=LESSON_FILE_KINDS[lesson.kind])
+
+
+def _allow_large_body():
+    # Material can be far larger than the site-wide request limit; the kind's own limit is checked while saving.
+    request.max_content_length = max(limit_for(kind) for kind in FileKind) + 1024 * 1024
+
+
+def _store_upload(course, form, allowed):
+    upload = form.file.data
+    saved = save_upload(upload.stream, upload.filename or "", allowed)
+    return authoring.record_file(course, current_user, saved, upload.filename or "")
+
+
+@bp.route("/authoring/<int:course_id>/lessons/<lesson_key>/files", methods=["POST"])
+@login_required
+def upload_lesson_file(course_id, lesson_key):
+    course = get_course_for_edit(course_id, current_user)
+    _allow_large_body()
+    lesson = _find_lesson(queries.load_revision(course.latest.id), lesson_key)
+    target = url_for("courses.edit_lesson", course_id=course.id, lesson_key=lesson_key)
+    form = UploadForm(prefix="upload")
+    if not form.validate_on_submit():
+        flash(_("Choose a file to upload."), "error")
+        return redirect(target)
+    try:
+        stored = _store_upload(course, form, LESSON_FILE_KINDS[lesson.kind])
+    except UploadRefused as error:
+        flash(str(error), "error")
+        return redirect(target)
+    return _guarded(course, lambda: authoring.attach_file(course, current_user, lesson_key, stored,
+                                                           form.caption.data or ""),
+                    _("“%(name)s” uploaded.", name=stored.original_name), target)
+
+
+@bp.route("/authoring/<int:course_id>/cover", methods=["POST"])
+@login_required
+def upload_cover(course_id):
+    course = get_course_for_edit(course_id, current_user)
+    _allow_large_body()
+    form = UploadForm(prefix="cover")
+    if not form.validate_on_submit():
+        flash(_("Choose a file to upload."), "error")
+        return redirect(url_for("courses.edit_course", course_id=course.id))
+    try:
+        stored = _store_upload(course, form, {FileKind.IMAGE})
+    except UploadRefused as error:
+        flash(str(error), "error")
+        return redirect(url_for("courses.edit_course", course_id=course.id))
+    return _guarded(course, lambda: authoring.set_cover(course, current_user, stored), _("Cover uploaded."))
+
+
+@bp.route("/authoring/<int:course_id>/<any(submit, withdraw):action>", methods=["POST"])
+@login_required
+def submit_course(course_id, action):
+    course = get_course_for_edit(course_id, current_user)
+    if action == "submit":
+        return _guarded(course, lambda: review.submit_for_review(course, current_user),
+                        _("Submitted for review. A reviewer will approve it or send it back with comments."))
+    return _guarded(course, lambda: review.withdraw_from_review(course, current_user),
+                    _("Withdrawn from review; you can edit it again."))

@@ -1,0 +1,178 @@
+"""Members learn: my learning, the catalog, a course, its lessons, progress reports, the ledger."""
+from datetime import date
+
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from learning_app.extensions import db
+from learning_app.orgs.queries import path_labels, whole_tree
+
+from .. import queries
+from ..forms import AssignForm
+from ..models import Assignment, EnrolmentSource, LessonKind
+from ..permissions import get_course_for_learning, get_course_or_404
+from ..services import assignment as assignment_services
+from ..services import learning
+from ..services.authoring import AuthoringError
+from . import bp
+from .rendering import lesson_html
+
+
+def _member_required():
+    if not current_user.is_member:
+        abort(403)
+
+
+@bp.route("/my")
+@login_required
+def my_learning():
+    _member_required()
+    year = date.today().year
+    hours, required = queries.hours_in_year(current_user, year), current_user.yearly_hours_required
+    return render_template("courses/learning/my.html", items=queries.my_learning(current_user),
+                           hours=hours, year=year, required_hours=required,
+                           hours_percent=min(100, round(100 * hours / required)) if required else 100)
+
+
+@bp.route("/")
+@login_required
+def catalog():
+    _member_required()
+    search = request.args.get("q", "")[:60]
+    pagination = db.paginate(queries.catalog_query(current_user, search), per_page=20, error_out=False)
+    return render_template("courses/learning/catalog.html", pagination=pagination, search=search)
+
+
+def _source(course):
+    covered = db.session.scalar(queries.assignments_covering(current_user)
+                                .where(Assignment.course_id == course.id).limit(1))
+    return EnrolmentSource.ASSIGNED if covered else EnrolmentSource.ELECTIVE
+
+
+@bp.route("/<int:course_id>")
+@login_required
+def view_course(course_id):
+    course = get_course_for_learning(course_id, current_user)
+    revision = queries.load_revision(course.published_revision_id)
+    enrolment = queries.enrolment_of(current_user, course)
+    return render_template("courses/learning/course.html", course=course, revision=revision,
+                           enrolment=enrolment, progress=queries.progress_by_key(current_user, course),
+                           assignments=queries.course_assignments(course, current_user)
+                           if current_user.manages_people else [])
+
+
+@bp.route("/<int:course_id>/enrol", methods=["POST"])
+@login_required
+def enrol(course_id):
+    course = get_course_for_learning(course_id, current_user)
+    try:
+        assignment_services.enrol_elective(current_user, course)
+    except AuthoringError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Added to my learning."), "success")
+    return redirect(url_for("courses.view_course", course_id=course.id))
+
+
+def _lesson_of(revision, lesson_key):
+    for lesson in revision.lessons:
+        if lesson.key == lesson_key:
+            return lesson
+    abort(404)
+
+
+@bp.route("/<int:course_id>/lessons/<lesson_key>")
+@login_required
+def view_lesson(course_id, lesson_key):
+    course = get_course_for_learning(course_id, current_user)
+    revision = queries.load_revision(course.published_revision_id)
+    lesson = _lesson_of(revision, lesson_key)
+    progress = learning.open_lesson(current_user, course, lesson, _source(course))
+    db.session.commit()
+    lessons = revision.lessons
+    index = lessons.index(lesson)
+    return render_template(
+        "courses/learning/lesson.html", course=course, revision=revision, lesson=lesson, progress=progress,
+        body_html=lesson_html(course, revision, lesson, queries.revision_file_ids(revision)),
+        previous=lessons[index - 1] if index > 0 else None,
+        following=lessons[index + 1] if index + 1 < len(lessons) else None,
+        heartbeat_seconds=current_app.config.get("HEARTBEAT_SECONDS", 10))
+
+
+def _progress_payload(course, progress):
+    enrolment = queries.enrolment_of(current_user, course)
+    return {"credited_seconds": round(progress.credited_seconds or 0, 1),
+            "position_seconds": round(progress.position_seconds or 0, 1),
+            "lesson_completed": progress.completed_at is not None,
+            "course_completed": bool(enrolment and enrolment.completed_at)}
+
+
+@bp.route("/<int:course_id>/lessons/<lesson_key>/progress", methods=["POST"])
+@login_required
+def report_progress(course_id, lesson_key):
+    """The player's heartbeat: {token, played, position}; or {token} when a reading lesson is done."""
+    course = get_course_for_learning(course_id, current_user)
+    lesson = _lesson_of(queries.load_revision(course.published_revision_id), lesson_key)
+    data = request.get_json(silent=True) or request.form
+    try:
+        if lesson.kind in (LessonKind.VIDEO, LessonKind.AUDIO):
+            progress = learning.report_media_progress(current_user, course, lesson, data.get("token", ""),
+                                                      float(data.get("played", 0)), float(data.get("position", 0)))
+        else:
+            progress = learning.report_reading(current_user, course, lesson, data.get("token", ""))
+    except (TypeError, ValueError) as error:
+        db.session.rollback()
+        message = str(error) if isinstance(error, learning.LearningError) else _("The progress report is malformed.")
+        if request.is_json:
+            return jsonify({"error": message}), 409 if isinstance(error, learning.LearningError) else 400
+        flash(message, "error")
+        return redirect(url_for("courses.view_lesson", course_id=course.id, lesson_key=lesson_key))
+    db.session.commit()
+    if request.is_json:
+        return jsonify(_progress_payload(course, progress))
+    flash(_("Lesson completed."), "success")
+    return redirect(url_for("courses.view_course", course_id=course.id))
+
+
+@bp.route("/hours")
+@bp.route("/hours/<int:year>")
+@login_required
+def my_hours(year=None):
+    _member_required()
+    year = year or date.today().year
+    return render_template("courses/learning/hours.html", year=year,
+                           entries=queries.ledger_entries(current_user, year),
+                           total=queries.hours_in_year(current_user, year),
+                           years=sorted(set(queries.ledger_years(current_user)) | {date.today().year}, reverse=True),
+                           required_hours=current_user.yearly_hours_required,
+                           printable=request.args.get("print") == "1")
+
+
+@bp.route("/<int:course_id>/assign", methods=["GET", "POST"])
+@login_required
+def assign_course(course_id):
+    course = get_course_or_404(course_id)
+    if course.published is None or not current_user.manages_people:
+        abort(404 if course.published is None else 403)
+    nodes = whole_tree(current_user.visible_orgs_condition())
+    labels = path_labels(nodes)
+    form = AssignForm()
+    form.org_id.choices = [(n.id, labels[n.id]) for n in nodes if n.is_active]
+    if form.validate_on_submit():
+        org = next(n for n in nodes if n.id == form.org_id.data)
+        try:
+            assignment_services.assign_course(current_user, course, org, form.categories.data,
+                                              form.positions.data, form.required.data, form.deadline.data)
+        except AuthoringError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Assigned to %(org)s.", org=labels[org.id]), "success")
+            return redirect(url_for("courses.view_course", course_id=course.id)
+                            if current_user.is_member else url_for("courses.assign_course", course_id=course.id))
+    return render_template("courses/learning/assign.html", course=course, form=form,
+                           assignments=queries.course_assignments(course, current_user), labels=labels)

@@ -1,0 +1,57 @@
+"""Reviewers approve courses or send them back with comments (先审后发)."""
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from learning_app.extensions import db
+from learning_app.models import Role
+
+from .. import queries
+from ..forms import ReviewForm
+from ..permissions import get_course_for_review
+from ..services import review
+from ..services.authoring import AuthoringError
+from . import bp
+from .rendering import lesson_html
+
+
+@bp.route("/review")
+@login_required
+def review_queue():
+    if not current_user.has_role(Role.REVIEWER):
+        abort(403)
+    return render_template("courses/review/queue.html", courses=queries.review_queue(current_user))
+
+
+@bp.route("/review/<int:course_id>")
+@login_required
+def review_course(course_id):
+    course = get_course_for_review(course_id, current_user)
+    revision = queries.load_revision(course.latest.id)
+    return render_template("courses/review/course.html", course=course, revision=revision,
+                           form=ReviewForm(), history=queries.course_history(course),
+                           article_html={lesson.key: lesson_html(course, revision, lesson)
+                                         for lesson in revision.lessons},
+                           can_decide=course.can_review(current_user))
+
+
+@bp.route("/review/<int:course_id>/<any(approve, reject):decision>", methods=["POST"])
+@login_required
+def decide_course(course_id, decision):
+    course = get_course_for_review(course_id, current_user)
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        if decision == "approve":
+            review.approve(course, current_user, form.comment.data or "")
+        else:
+            review.return_to_author(course, current_user, form.comment.data or "")
+    except AuthoringError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("courses.review_course", course_id=course.id))
+    db.session.commit()
+    flash(_("Published: members can now see the course.") if decision == "approve"
+          else _("Sent back to the author with your comments."), "success")
+    return redirect(url_for("courses.review_queue"))

@@ -1,0 +1,68 @@
+// Reports learning to the server: the seconds a video or audio actually played
+// (not skipped) every few seconds, and when a reading lesson may be marked done.
+// The server credits no more than the wall clock allows; this script only reports.
+(function () {
+  var root = document.getElementById("lesson");
+  if (!root) return;
+  var kind = root.dataset.kind;
+  var url = root.dataset.reportUrl;
+  var token = root.dataset.token;
+  var csrf = root.dataset.csrf;
+  var status = document.getElementById("lesson-status");
+  var heartbeat = Math.max(3, parseInt(root.dataset.heartbeat, 10) || 10) * 1000;
+
+  function send(body) {
+    body.token = token;
+    var payload = JSON.stringify(body);
+    return fetch(url, {
+      method: "POST", credentials: "same-origin", keepalive: true,
+      headers: {"Content-Type": "application/json", "X-CSRFToken": csrf},
+      body: payload
+    }).then(function (response) {
+      return response.json().then(function (data) { return {ok: response.ok, data: data}; });
+    }).then(function (result) {
+      if (!result.ok && result.data.error) { showStatus(result.data.error, "text-danger"); return; }
+      if (result.data.lesson_completed) { showStatus(status.dataset.doneText || "✓", "text-success"); }
+    }).catch(function () { /* offline: the unplayed seconds are reported next time */ });
+  }
+
+  function showStatus(text, css) {
+    if (!status) return;
+    status.textContent = text;
+    status.className = "mt-3 " + css;
+  }
+
+  var player = document.getElementById("player");
+  if (player && (kind === "video" || kind === "audio")) {
+    var played = 0, lastTime = null;
+    var resumeAt = parseFloat(root.dataset.position) || 0;
+    player.addEventListener("loadedmetadata", function () {
+      if (resumeAt > 0 && resumeAt < player.duration - 1) player.currentTime = resumeAt;
+    });
+    player.addEventListener("timeupdate", function () {
+      var now = player.currentTime;
+      // Only small forward steps count as playing; a seek is a jump.
+      if (lastTime !== null && !player.seeking && now > lastTime && now - lastTime < 1.5) played += now - lastTime;
+      lastTime = now;
+    });
+    player.addEventListener("seeking", function () { lastTime = null; });
+    function flush() {
+      if (played <= 0 && player.paused) return;
+      var amount = played; played = 0;
+      send({played: amount, position: player.currentTime});
+    }
+    setInterval(flush, heartbeat);
+    player.addEventListener("pause", flush);
+    player.addEventListener("ended", flush);
+    document.addEventListener("visibilitychange", function () { if (document.hidden) flush(); });
+  }
+
+  var button = document.getElementById("mark-read");
+  if (button) {
+    var wait = parseInt(root.dataset.readingSeconds, 10) || 0;
+    if (wait > 0 && root.dataset.completed !== "true") {
+      button.disabled = true;
+      setTimeout(function () { button.disabled = false; }, wait * 1000);
+    }
+  }
+})();
