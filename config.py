@@ -31,6 +31,8 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = os.environ.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")
     LANGUAGES = {"zh_Hans": "简体中文", "en": "English"}
 
+    PASSWORD_HASH_METHOD = "scrypt"
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
@@ -47,6 +49,12 @@ class Config:
     LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5 per 15 minutes")
     LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "30 per 15 minutes")
 
+    # Yearly study hours (学时) by position level: 32 for members, 56 for secretaries and cadres.
+    YEARLY_STUDY_HOURS = {
+        "member": _env_int("YEARLY_HOURS_MEMBER", 32),
+        "secretary": _env_int("YEARLY_HOURS_SECRETARY", 56),
+        "cadre": _env_int("YEARLY_HOURS_CADRE", 56),
+    }
     MEMBERS_PER_PAGE = _env_int("MEMBERS_PER_PAGE", 50)
     ROSTER_MAX_ROWS = _env_int("ROSTER_MAX_ROWS", 200_000)
     CREDENTIALS_DIR = os.environ.get("CREDENTIALS_DIR", str(INSTANCE_DIR / "credentials"))
@@ -69,6 +77,8 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
+    # Thousands of test accounts: a cheap hash keeps the suite fast; real configs keep scrypt.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
 class ProductionConfig(Config):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime, timezone
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -94,8 +95,6 @@ ALLOWED_CHILDREN = {
     OrgKind.BRANCH: set(),
 }
 
-# Yearly study-hour requirement (学时) by position level.
-YEARLY_HOURS_REQUIRED = {PositionLevel.MEMBER: 32, PositionLevel.SECRETARY: 56, PositionLevel.CADRE: 56}
 
 
 def _enum_column(enum_cls, **kwargs):
@@ -184,8 +183,9 @@ class User(UserMixin, db.Model):
         return self.is_active_account
 
     @property
-    def yearly_hours_required(self):
-        return YEARLY_HOURS_REQUIRED[self.position]
+    def yearly_hours_required(self) -> int:
+        """学时 a year for this member's position level (YEARLY_STUDY_HOURS in the config)."""
+        return int(current_app.config["YEARLY_STUDY_HOURS"][self.position.value])
 
     def has_role(self, role: Role) -> bool:
         return any(grant.role == role for grant in self.role_grants)

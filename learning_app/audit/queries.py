@@ -1,5 +1,5 @@
 """Reads of the audit log."""
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import AuditLog, User
@@ -10,7 +10,8 @@ def entries_query(action: str = "", actor_login: str = ""):
     if action:
         query = query.where(AuditLog.action == action)
     if actor_login:
-        query = query.join(User, AuditLog.actor_id == User.id).where(User.login_id == actor_login.strip())
+        query = query.join(User, AuditLog.actor_id == User.id).where(
+            func.lower(User.login_id) == actor_login.strip().lower())
     return query
 
 

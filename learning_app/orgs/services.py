@@ -45,6 +45,8 @@ def rename_org(actor, org: Organization, name: str) -> None:
 
 def move_org(actor, org: Organization, new_parent: Organization) -> None:
     """Hang `org` and its whole subtree under `new_parent`, rewriting every path in one statement."""
+    if new_parent.id == org.parent_id:
+        raise OrgRuleError(_("The organisation is already under that parent."))
     if new_parent.is_within(org):
         raise OrgRuleError(_("An organisation cannot be moved under itself or its own sub-organisations."))
     _check_parent(org.kind, new_parent)

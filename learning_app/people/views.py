@@ -1,5 +1,6 @@
 import os
 import secrets
+import time
 from pathlib import Path
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
@@ -168,6 +169,7 @@ def import_roster():
         if result:
             db.session.commit()
             if result.credentials:
+                _discard_credentials(session.pop("credentials_token", None))
                 session["credentials_token"] = _store_credentials(result.credentials)
         else:
             db.session.rollback()
@@ -179,11 +181,23 @@ def _credentials_path(token):
     return Path(current_app.config["CREDENTIALS_DIR"]) / f"{token}.csv"
 
 
+CREDENTIALS_KEPT_SECONDS = 24 * 3600
+
+
+def _discard_credentials(token):
+    if token:
+        _credentials_path(token).unlink(missing_ok=True)
+
+
 def _store_credentials(credentials):
-    """Keep the one-time passwords on the server until the admin downloads them once."""
+    """Keep the one-time passwords on the server until the admin downloads them once (a day at most)."""
     token = secrets.token_urlsafe(24)
     path = _credentials_path(token)
     path.parent.mkdir(parents=True, exist_ok=True)
+    expired = time.time() - CREDENTIALS_KEPT_SECONDS
+    for old in path.parent.glob("*.csv"):
+        if old.stat().st_mtime < expired:
+            old.unlink(missing_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(csv_bytes(["登录号", "姓名", "一次性密码"], credentials))

@@ -2,12 +2,23 @@
 import io
 
 import pytest
+from sqlalchemy import update
 
-from courses.models import FileKind, LessonKind
+from courses.models import Course, FileKind, LessonKind
 from courses.services import authoring, review
 from courses.uploads import save_upload
 from learning_app.extensions import db
 from tests.courses.helpers import DEFAULT_FILES, fixture_bytes
+
+
+@pytest.fixture(autouse=True)
+def _unlink_revisions_before_drop(app):
+    """course <-> course_revision point at each other; SQLite cannot drop the constraint, so the
+    shared teardown's drop_all fails on published courses unless the pointers are cleared first."""
+    yield
+    db.session.rollback()
+    db.session.execute(update(Course).values(published_revision_id=None, working_revision_id=None))
+    db.session.commit()
 
 
 @pytest.fixture(autouse=True)
@@ -53,13 +64,13 @@ def publish(reviewer):
 
 @pytest.fixture
 def make_course(store_file, publish):
-    publisher = publish
-
     """make_course(author, lessons=("article",), title=..., publish=True, chapters=1, **fields) -> Course.
 
     A lesson is a kind ("video") or a dict with kind, title, body, file (a fixture name or None for none),
     duration and required. Lessons are spread round-robin over the chapters.
     """
+    publisher = publish
+
     def factory(author, lessons=("article",), title="党章学习", publish=True, chapters=1, reviewer=None,
                 **fields):
         course = authoring.create_course(author, title, **fields)

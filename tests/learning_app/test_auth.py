@@ -126,10 +126,14 @@ def test_password_change_is_audited(tree, make_user, auth, client):
     assert db.session.query(AuditLog).filter_by(action="user.change_password", target_id=member.id).count() == 1
 
 
-def test_passwords_are_stored_with_a_memory_hard_kdf(tree, make_user):
-    member = make_user(tree["a1"])
-    assert member.password_hash.startswith("scrypt:")
-    assert PASSWORD not in member.password_hash
+def test_passwords_are_stored_with_a_memory_hard_kdf():
+    from learning_app import create_app
+    from learning_app.security import hash_password
+    for config in ("development", "production"):
+        app = create_app(config, SECRET_KEY="x" * 32, SQLALCHEMY_DATABASE_URI="sqlite://")
+        with app.app_context():
+            stored = hash_password(PASSWORD)
+        assert stored.startswith("scrypt:") and PASSWORD not in stored
 
 
 @pytest.mark.app_config(WTF_CSRF_ENABLED=True)
