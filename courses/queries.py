@@ -151,11 +151,16 @@ def course_assignments(course, viewer):
 def revision_file_ids(revision: CourseRevision) -> set[int]:
     """Every file a revision shows: lesson files, image sets, downloads, the cover, article images."""
     ids = {revision.cover_file_id} if revision.cover_file_id else set()
+    referenced = set()
     for lesson in revision.lessons:
         if lesson.file_id:
             ids.add(lesson.file_id)
         ids.update(f.file_id for f in lesson.extra_files)
-        ids.update(int(a or b) for a, b in FILE_REFERENCE_IN_TEXT.findall(lesson.body or ""))
+        referenced.update(int(a or b) for a, b in FILE_REFERENCE_IN_TEXT.findall(lesson.body or ""))
+    referenced -= ids
+    if referenced:  # an article may name any number; only the course's own uploads count
+        ids.update(db.session.scalars(select(StoredFile.id).where(StoredFile.id.in_(referenced),
+                                                                  StoredFile.course_id == revision.course_id)))
     return ids
 
 

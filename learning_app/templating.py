@@ -38,6 +38,13 @@ def page_url(page, **extra):
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def format_hours(value) -> str:
+    """Study hours as people write them: 3, 2.5 (not 3.0)."""
+    if value is None:
+        return "0"
+    return f"{float(value):.1f}".rstrip("0").rstrip(".")
+
+
 def init_app(app):
     @app.context_processor
     def inject_layout():
@@ -48,4 +55,5 @@ def init_app(app):
         }
 
     app.jinja_env.globals["page_url"] = page_url
+    app.jinja_env.filters["hours"] = format_hours
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""

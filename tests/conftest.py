@@ -42,7 +42,9 @@ def app(request, tmp_path):
             yield app
         finally:
             _db.session.remove()
-            _db.drop_all()
+            if os.environ.get("TEST_DATABASE_URL"):
+                _db.drop_all()  # an in-memory SQLite database simply vanishes with its engine
+            _db.engine.dispose()
 
 
 @pytest.fixture

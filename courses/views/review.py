@@ -28,9 +28,10 @@ def review_queue():
 def review_course(course_id):
     course = get_course_for_review(course_id, current_user)
     revision = queries.load_revision(course.latest.id)
+    file_ids = {f.id for f in queries.files_of_course(course.id)}  # once, not once per lesson
     return render_template("courses/review/course.html", course=course, revision=revision,
                            form=ReviewForm(), history=queries.course_history(course),
-                           article_html={lesson.key: lesson_html(course, revision, lesson)
+                           article_html={lesson.key: lesson_html(course, revision, lesson, file_ids)
                                          for lesson in revision.lessons},
                            can_decide=course.can_review(current_user))
 

@@ -1,0 +1,383 @@
+"""Learning: progress never outruns the wall clock, lessons and courses complete, hours are credited once."""
+import re
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from courses import queries
+from courses.completion import REQUIREMENTS, register_requirement
+from courses.models import Enrolment, EnrolmentSource, LessonProgress, StudyHoursEntry
+from courses.services import authoring, learning
+from courses.services.learning import CLOCK_TOLERANCE, LearningError
+from courses.services.ledger import credit_study_hours
+from learning_app.extensions import db
+from tests.courses.helpers import fresh, location_path
+
+T0 = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
+
+
+def at(seconds):
+    return T0 + timedelta(seconds=seconds)
+
+
+def ledger(user):
+    db.session.expire_all()
+    return list(db.session.scalars(select(StudyHoursEntry).where(StudyHoursEntry.user_id == user.id)))
+
+
+def enrolment(user, course):
+    db.session.expire_all()
+    return db.session.scalar(select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id))
+
+
+@pytest.fixture
+def member(tree, make_user):
+    return make_user(tree["a1"], real_name="学习者")
+
+
+@pytest.fixture
+def video_course(author, make_course):
+    """A published course: a 100-second video (required) and an article (required)."""
+    return fresh(make_course(author, lessons=[{"kind": "video", "duration": 100}, "article"], title="视频课程",
+                             hours=2.5))
+
+
+class Learner:
+    """Open a lesson and report on it through the services, at explicit moments."""
+
+    def __init__(self, user, course):
+        self.user, self.course = user, course
+
+    def lesson(self, index):
+        return self.course.published.lessons[index]
+
+    def open(self, index, seconds):
+        progress = learning.open_lesson(self.user, self.course, self.lesson(index), EnrolmentSource.ELECTIVE,
+                                        now=at(seconds))
+        db.session.commit()
+        return progress.view_token
+
+    def play(self, index, token, played, seconds, position=None):
+        progress = learning.report_media_progress(self.user, self.course, self.lesson(index), token, played,
+                                                  position if position is not None else played, now=at(seconds))
+        db.session.commit()
+        return progress
+
+    def read(self, index, token, seconds):
+        progress = learning.report_reading(self.user, self.course, self.lesson(index), token, now=at(seconds))
+        db.session.commit()
+        return progress
+
+
+# --- media progress --------------------------------------------------------------------------------
+
+def test_heartbeat_faster_than_the_wall_clock_is_capped(member, video_course):
+    learner = Learner(member, video_course)
+    token = learner.open(0, 0)
+    progress = learner.play(0, token, played=60, seconds=5)
+    assert progress.credited_seconds <= 5 + CLOCK_TOLERANCE
+    assert progress.credited_seconds == pytest.approx(5 + CLOCK_TOLERANCE)
+    assert progress.completed_at is None
+    # The next report is measured from the last one, not from the opening.
+    progress = learner.play(0, token, played=60, seconds=10)
+    assert progress.credited_seconds == pytest.approx(2 * (5 + CLOCK_TOLERANCE))
+    # Honest reports are credited in full.
+    progress = learner.play(0, token, played=10, seconds=20)
+    assert progress.credited_seconds == pytest.approx(24)
+
+
+def test_negative_or_backwards_reports_credit_nothing(member, video_course):
+    learner = Learner(member, video_course)
+    token = learner.open(0, 0)
+    assert learner.play(0, token, played=-50, seconds=10).credited_seconds == 0
+    assert learner.play(0, token, played=30, seconds=5).credited_seconds <= CLOCK_TOLERANCE
+
+
+def test_position_is_kept_within_the_lesson(member, video_course):
+    learner = Learner(member, video_course)
+    token = learner.open(0, 0)
+    assert learner.play(0, token, played=5, seconds=5, position=5000).position_seconds == 100
+    assert learner.play(0, token, played=5, seconds=10, position=-3).position_seconds == 0
+
+
+def test_stale_view_token_is_refused(member, video_course):
+    learner = Learner(member, video_course)
+    first = learner.open(0, 0)
+    learner.play(0, first, played=10, seconds=10)
+    second = learner.open(0, 20)  # a second tab
+    assert second != first
+    with pytest.raises(LearningError):
+        learner.play(0, first, played=10, seconds=30)
+    db.session.rollback()
+    with pytest.raises(LearningError):
+        learner.play(0, "", played=10, seconds=30)
+    db.session.rollback()
+    assert learner.play(0, second, played=10, seconds=30).credited_seconds == pytest.approx(20)
+
+
+def test_video_completes_at_ninety_percent(member, video_course):
+    learner = Learner(member, video_course)
+    token = learner.open(0, 0)
+    progress = learner.play(0, token, played=45, seconds=45)
+    progress = learner.play(0, token, played=44, seconds=89)
+    assert progress.credited_seconds == pytest.approx(89)
+    assert progress.completed_at is None
+    progress = learner.play(0, token, played=1, seconds=90)
+    assert progress.completed_at is not None
+    assert enrolment(member, video_course).lessons_done == 1
+    # Further play never credits beyond the duration.
+    progress = learner.play(0, token, played=30, seconds=130)
+    assert progress.credited_seconds == 100
+
+
+def test_real_file_duration_completion(member, author, make_course):
+    course = fresh(make_course(author, lessons=["audio"]))  # lesson.mp3: 4 s
+    learner = Learner(member, course)
+    token = learner.open(0, 0)
+    assert learner.play(0, token, played=3, seconds=3).completed_at is None
+    assert learner.play(0, token, played=1, seconds=4).completed_at is not None
+    assert enrolment(member, course).completed_at is not None
+
+
+def test_completion_ratio_comes_from_the_course(member, author, make_course):
+    course = fresh(make_course(author, lessons=[{"kind": "video", "duration": 100}], media_completion_ratio=0.5))
+    learner = Learner(member, course)
+    token = learner.open(0, 0)
+    assert learner.play(0, token, played=49, seconds=49).completed_at is None
+    assert learner.play(0, token, played=1, seconds=50).completed_at is not None
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+def test_reading_lesson_completes_only_after_reading_seconds(member, author, make_course):
+    course = fresh(make_course(author, lessons=["article", "document", "images"], reading_seconds=60))
+    learner = Learner(member, course)
+    for index in range(3):
+        token = learner.open(index, 0)
+        for seconds in (1, 30, 60 - CLOCK_TOLERANCE - 1):
+            with pytest.raises(LearningError):
+                learner.read(index, token, seconds)
+            db.session.rollback()
+        assert learner.read(index, token, 60).completed_at is not None
+    assert enrolment(member, course).completed_at is not None
+
+
+def test_reading_time_counts_from_the_newest_view(member, author, make_course):
+    course = fresh(make_course(author, lessons=["article"], reading_seconds=60))
+    learner = Learner(member, course)
+    learner.open(0, 0)
+    token = learner.open(0, 50)  # reopened: the clock restarts
+    with pytest.raises(LearningError):
+        learner.read(0, token, 70)
+    db.session.rollback()
+    assert learner.read(0, token, 110).completed_at is not None
+
+
+# --- course completion and the ledger ---------------------------------------------------------------
+
+def test_course_completes_when_required_lessons_are_done_and_credits_once(member, author, make_course):
+    course = fresh(make_course(author, title="必修与选修", hours=1.5, reading_seconds=10, lessons=[
+        "article", {"kind": "article", "required": False}, {"kind": "video", "duration": 20}]))
+    learner = Learner(member, course)
+    learner.read(0, learner.open(0, 0), 10)
+    assert enrolment(member, course).completed_at is None
+    token = learner.open(2, 100)
+    learner.play(2, token, played=18, seconds=118)
+    record = enrolment(member, course)
+    assert record.completed_at is not None
+    assert record.lessons_done == 2
+    entries = ledger(member)
+    assert [(e.source_type, e.source_id, e.hours, e.title, e.year) for e in entries] == [
+        ("course", course.id, Decimal("1.5"), "必修与选修", 2025)]
+
+    # Checking again, replaying the video or finishing the optional lesson credits nothing more.
+    assert learning.check_course_completion(member, course, now=at(500)) is True
+    learner.play(2, token, played=2, seconds=120)
+    learner.play(2, learner.open(2, 200), played=20, seconds=220)
+    learner.read(1, learner.open(1, 300), 310)
+    learner.read(0, learner.open(0, 400), 410)
+    db.session.commit()
+    assert len(ledger(member)) == 1
+    assert enrolment(member, course).lessons_done == 3
+    assert fresh(record).completed_at.replace(tzinfo=timezone.utc) == at(118)
+
+
+def test_ledger_credits_a_source_once(member):
+    first = credit_study_hours(member, "collective_study", 7, "1.0", "集体学习", when=T0)
+    again = credit_study_hours(member, "collective_study", 7, "3.0", "集体学习", when=at(60))
+    db.session.commit()
+    assert again.id == first.id
+    assert [e.hours for e in ledger(member)] == [Decimal("1.0")]
+
+
+def test_yearly_total_adds_tenths_exactly(member):
+    for source_id, hours in enumerate(("0.1", "0.2", "0.7")):
+        credit_study_hours(member, "collective_study", source_id, hours, f"学习{source_id}", when=T0)
+    credit_study_hours(member, "collective_study", 9, "5.0", "去年", when=T0.replace(year=2024))
+    db.session.commit()
+    assert queries.hours_in_year(member, 2025) == Decimal("1.0")
+    assert queries.hours_in_year(member, 2024) == Decimal("5.0")
+    assert queries.ledger_years(member) == [2025, 2024]
+
+
+def test_extra_requirement_blocks_completion(member, author, make_course):
+    course = fresh(make_course(author, lessons=["article"], reading_seconds=10))
+    state = {"passed": False, "calls": []}
+
+    def final_quiz_passed(user, checked_course):
+        state["calls"].append((user.id, checked_course.id))
+        return state["passed"]
+
+    register_requirement(final_quiz_passed)
+    try:
+        assert register_requirement(final_quiz_passed) is final_quiz_passed
+        assert REQUIREMENTS.count(final_quiz_passed) == 1
+        learner = Learner(member, course)
+        learner.read(0, learner.open(0, 0), 10)
+        assert (member.id, course.id) in state["calls"]
+        assert enrolment(member, course).completed_at is None
+        assert ledger(member) == []
+        state["passed"] = True
+        assert learning.check_course_completion(member, course, now=at(100)) is True
+        db.session.commit()
+        assert enrolment(member, course).completed_at is not None
+        assert len(ledger(member)) == 1
+    finally:
+        REQUIREMENTS.remove(final_quiz_passed)
+
+
+def test_progress_survives_republication(member, author, make_course, publish):
+    course = fresh(make_course(author, lessons=["article", "article"], reading_seconds=10, title="旧版"))
+    first_key = course.published.lessons[0].key
+    learner = Learner(member, course)
+    learner.read(0, learner.open(0, 0), 10)
+
+    authoring.update_course(course, author, title="新版")
+    authoring.update_lesson(course, author, first_key, title="改写的第一课")
+    db.session.commit()
+    publish(course)
+    course = fresh(course)
+    assert course.published.number == 2
+    assert course.published.lessons[0].key == first_key
+
+    progress = queries.progress_by_key(member, course)
+    assert progress[first_key].completed_at is not None
+    learner = Learner(member, course)
+    learner.read(1, learner.open(1, 100), 110)
+    assert enrolment(member, course).completed_at is not None
+    assert [e.title for e in ledger(member)] == ["新版"]
+
+
+def test_lesson_removed_in_new_revision_is_no_longer_required(member, author, make_course, publish):
+    course = fresh(make_course(author, lessons=["article", "article"], reading_seconds=10))
+    second_key = course.published.lessons[1].key
+    learner = Learner(member, course)
+    learner.read(0, learner.open(0, 0), 10)
+    authoring.delete_lesson(course, author, second_key)
+    db.session.commit()
+    publish(course)
+    course = fresh(course)
+    assert learning.check_course_completion(member, course, now=at(100)) is True
+    db.session.commit()
+    assert len(ledger(member)) == 1
+
+
+# --- over HTTP -------------------------------------------------------------------------------------
+
+def token_in(page: str) -> str:
+    return re.search(r'data-token="([0-9a-f]{32})"', page).group(1)
+
+
+def test_progress_over_http(client, auth, member, video_course):
+    course = video_course
+    video = course.published.lessons[0]
+    auth.login(member)
+    page = client.get(f"/courses/{course.id}/lessons/{video.key}")
+    assert page.status_code == 200
+    token = token_in(page.get_data(as_text=True))
+    url = f"/courses/{course.id}/lessons/{video.key}/progress"
+
+    response = client.post(url, json={"token": token, "played": 60, "position": 60})
+    assert response.status_code == 200
+    payload = response.get_json()
+    assert payload["credited_seconds"] <= 5 + CLOCK_TOLERANCE
+    assert payload["lesson_completed"] is False
+    assert payload["course_completed"] is False
+    assert payload["position_seconds"] == 60
+
+    # A second tab takes over; the first tab's reports are refused.
+    second = token_in(client.get(f"/courses/{course.id}/lessons/{video.key}").get_data(as_text=True))
+    assert second != token
+    stale = client.post(url, json={"token": token, "played": 1, "position": 61})
+    assert stale.status_code == 409
+    assert stale.get_json()["error"]
+    assert client.post(url, json={"token": second, "played": "lots", "position": 1}).status_code == 400
+    assert client.post(url, json={"token": second, "played": 1, "position": 61}).status_code == 200
+
+    db.session.expire_all()
+    progress = db.session.scalar(select(LessonProgress).where(LessonProgress.user_id == member.id))
+    assert progress.view_token == second
+    assert progress.credited_seconds <= 2 * (5 + CLOCK_TOLERANCE) + 1
+    assert enrolment(member, course).source == EnrolmentSource.ELECTIVE
+
+
+def test_reading_over_http(client, auth, member, author, make_course):
+    course = fresh(make_course(author, lessons=["article"], reading_seconds=60))
+    lesson = course.published.lessons[0]
+    auth.login(member)
+    token = token_in(client.get(f"/courses/{course.id}/lessons/{lesson.key}").get_data(as_text=True))
+    url = f"/courses/{course.id}/lessons/{lesson.key}/progress"
+    response = client.post(url, data={"token": token})  # the form, far too early
+    assert response.status_code == 302
+    assert location_path(response) == f"/courses/{course.id}/lessons/{lesson.key}"
+    assert client.post(url, json={"token": token}).status_code == 409
+    db.session.expire_all()
+    assert db.session.scalar(select(LessonProgress)).completed_at is None
+
+    quick = fresh(make_course(author, lessons=["article"], reading_seconds=1, title="短文"))
+    lesson = quick.published.lessons[0]
+    token = token_in(client.get(f"/courses/{quick.id}/lessons/{lesson.key}").get_data(as_text=True))
+    response = client.post(f"/courses/{quick.id}/lessons/{lesson.key}/progress", data={"token": token})
+    assert location_path(response) == f"/courses/{quick.id}"
+    assert enrolment(member, quick).completed_at is not None
+
+
+def test_hours_appear_on_record_and_my_learning(client, auth, member, author, make_course):
+    course = fresh(make_course(author, lessons=["article"], reading_seconds=1, title="学时课程", hours=3.5))
+    now = datetime.now(timezone.utc)
+    learning.open_lesson(member, course, course.published.lessons[0], EnrolmentSource.ELECTIVE, now=now)
+    learning.report_reading(member, course, course.published.lessons[0],
+                            fresh(db.session.scalar(select(LessonProgress))).view_token, now=now + timedelta(seconds=5))
+    db.session.commit()
+    year = ledger(member)[0].year
+
+    auth.login(member)
+    record = client.get(f"/courses/hours/{year}")
+    assert record.status_code == 200
+    text = record.get_data(as_text=True)
+    assert "学时课程" in text and "3.5" in text and member.real_name in text
+    assert client.get(f"/courses/hours/{year}?print=1").status_code == 200
+    assert "学时课程" not in client.get(f"/courses/hours/{year - 1}").get_data(as_text=True)
+    assert client.get("/courses/hours").status_code == 200
+
+    mine = client.get("/courses/my")
+    assert mine.status_code == 200
+    text = mine.get_data(as_text=True)
+    assert "学时课程" in text and "3.5" in text
+    item = queries.my_learning(member)[0]
+    assert (item["completed"], item["percent"]) == (True, 100)
+
+
+def test_lesson_page_renders_every_kind(client, auth, member, author, make_course):
+    course = fresh(make_course(author, lessons=["video", "audio", "document", "images", "attachment", "article"]))
+    auth.login(member)
+    for lesson in course.published.lessons:
+        response = client.get(f"/courses/{course.id}/lessons/{lesson.key}")
+        assert response.status_code == 200
+        assert lesson.title in response.get_data(as_text=True)
+    assert client.get(f"/courses/{course.id}/lessons/nosuchkey").status_code == 404
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(LessonProgress)) == 6
+    assert db.session.scalar(select(func.count()).select_from(Enrolment)) == 1
