@@ -9,6 +9,7 @@ from .models import MemberCategory, Organization, OrgKind, PositionLevel, Role, 
 from .orgs.services import create_org
 from .people.services import create_account, grant_role
 from .security import new_one_time_password
+from .signals import demo_seeded
 
 DEMO_COMMITTEE = "中共江南市直属机关工作委员会"
 DEMO_TREE = {
@@ -63,8 +64,10 @@ def seed_demo() -> bool:
                 "must_change_password": True, "is_active_account": True, "created_at": utcnow(),
             })
     db.session.execute(insert(User), rows)
-    _demo_accounts(branches, general)
+    accounts = _demo_accounts(branches, general)
     record_audit(None, "demo.seed", committee, {"members": len(rows) + len(DEMO_ACCOUNTS)})
+    db.session.flush()
+    demo_seeded.send(None, accounts=accounts, orgs={**general, **branches, committee.name: committee})
     db.session.flush()
     return True
 
@@ -87,3 +90,4 @@ def _demo_accounts(branches, general):
     grant_role(None, accounts["secretary"], Role.SUPERVISOR, branches["青山村党支部"])
     grant_role(None, accounts["author"], Role.AUTHOR)
     grant_role(None, accounts["reviewer"], Role.REVIEWER)
+    return accounts

@@ -3,7 +3,10 @@ from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
 from learning_app.models import Role
+from learning_app.signals import demo_seeded
 from learning_app.templating import add_navigation
+
+from ..demo import seed_demo_courses
 
 bp = Blueprint("courses", __name__, url_prefix="/courses", template_folder="../templates")
 
@@ -22,6 +25,7 @@ def register_navigation(state):
                    lambda user: user.has_role(Role.AUTHOR) or user.is_admin)
     add_navigation(21, "courses.review_queue", _l("Review queue"), lambda user: user.has_role(Role.REVIEWER))
     state.app.jinja_env.globals.update(event_labels=EVENT_LABELS, source_labels=SOURCE_LABELS)
+    demo_seeded.connect(seed_demo_courses)
 
 
 from . import authoring, files, learning, review  # noqa: E402,F401  (the modules add their routes to bp)
