@@ -1,4 +1,4 @@
-"""Writing CSV that spreadsheet programs open safely."""
+"""Reading uploaded text files, and writing CSV that spreadsheet programs open safely."""
 import csv
 import io
 
@@ -20,3 +20,17 @@ def csv_bytes(header: list[str], rows) -> bytes:
     for row in rows:
         writer.writerow([safe_cell(value) for value in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def decode_text(data: bytes) -> str:
+    """The text of an uploaded file: UTF-8 with or without BOM, else GB18030.
+
+    GB18030 is a superset of GBK, which Excel and Notepad on Chinese Windows still
+    write by default. Raises ValueError when neither encoding fits.
+    """
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValueError("The data is neither UTF-8 nor GB18030 encoded.")

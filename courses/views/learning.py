@@ -11,7 +11,7 @@ from learning_app.orgs.queries import path_labels, whole_tree
 from .. import queries
 from ..forms import AssignForm
 from ..models import Assignment, EnrolmentSource, LessonKind
-from ..permissions import get_course_for_learning, get_course_or_404
+from ..permissions import can_learn, get_course_for_learning, get_course_or_404
 from ..services import assignment as assignment_services
 from ..services import learning
 from ..services.authoring import AuthoringError
@@ -92,6 +92,10 @@ def view_lesson(course_id, lesson_key):
     lesson = _lesson_of(revision, lesson_key)
     progress = learning.open_lesson(current_user, course, lesson, _source(course))
     db.session.commit()
+    # The commit expired everything: load the revision again in a fixed number of statements
+    # rather than lazily, chapter by chapter and lesson by lesson, while rendering.
+    revision = queries.load_revision(course.published_revision_id)
+    lesson = _lesson_of(revision, lesson_key)
     lessons = revision.lessons
     index = lessons.index(lesson)
     return render_template(
@@ -172,7 +176,9 @@ def assign_course(course_id):
         else:
             db.session.commit()
             flash(_("Assigned to %(org)s.", org=labels[org.id]), "success")
+            # The supervisor may not be in the course's audience: then its page would be a 404.
             return redirect(url_for("courses.view_course", course_id=course.id)
-                            if current_user.is_member else url_for("courses.assign_course", course_id=course.id))
+                            if can_learn(current_user, course) else url_for("courses.assign_course",
+                                                                             course_id=course.id))
     return render_template("courses/learning/assign.html", course=course, form=form,
                            assignments=queries.course_assignments(course, current_user), labels=labels)

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import MemberCategory, Organization, OrgKind, PositionLevel, User, utcnow
 from ..orgs.queries import path_labels, whole_tree
 from ..security import new_one_time_password
+from ..spreadsheets import decode_text
 
 # Column key -> accepted headers (the template's Chinese first).
 COLUMNS = {
@@ -84,14 +85,10 @@ def _cell_text(value) -> str:
 
 
 def _read_csv(data: bytes) -> list[list[str]]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise RosterFileError(_("The CSV file is neither UTF-8 nor GBK encoded."))
+    try:
+        text = decode_text(data)
+    except ValueError as error:
+        raise RosterFileError(_("The CSV file is neither UTF-8 nor GBK encoded.")) from error
     if "\x00" in text:
         raise RosterFileError(_("This is not a text CSV file."))
     return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]

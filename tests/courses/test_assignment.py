@@ -116,7 +116,7 @@ def test_supervisor_cannot_assign_outside_their_subtree(client, auth, supervisor
     assert assignment_count() == 0
 
 
-def test_assign_over_http(client, auth, supervisor, course, tree):
+def test_assign_over_http(client, auth, supervisor, course, tree, author, make_course):
     auth.login(supervisor)
     page = client.get(f"/courses/{course.id}/assign")
     assert page.status_code == 200
@@ -125,11 +125,19 @@ def test_assign_over_http(client, auth, supervisor, course, tree):
     response = client.post(f"/courses/{course.id}/assign", data={
         "org_id": tree["a2"].id, "required": "y", "deadline": DEADLINE.isoformat(), "categories": ["full"]})
     assert response.status_code == 302
-    assert location_path(response) == f"/courses/{course.id}"
     db.session.expire_all()
     created = db.session.scalar(select(Assignment))
     assert (created.org_id, created.deadline, created.categories, created.required) == (
         tree["a2"].id, DEADLINE, ",full,", True)
+    # The supervisor is not in this activists' course audience: sent back to the assign page, not to a 404.
+    assert location_path(response) == f"/courses/{course.id}/assign"
+    assert client.get(location_path(response)).status_code == 200
+
+    # A course the supervisor may learn: back to its page.
+    everyone = make_course(author, title="全员课程")
+    response = client.post(f"/courses/{everyone.id}/assign", data={"org_id": tree["general_a"].id})
+    assert location_path(response) == f"/courses/{everyone.id}"
+    assert client.get(location_path(response)).status_code == 200
 
 
 def test_unpublished_course_cannot_be_assigned(client, auth, supervisor, author, make_course, tree):

@@ -255,3 +255,77 @@ def test_uploaded_media_sets_lesson_duration(client, auth, author, draft, lesson
     lesson = fresh(draft).working.lessons[0]
     assert lesson.file.kind == FileKind.AUDIO
     assert lesson.duration_seconds == 4
+
+
+# --- with CSRF protection on, as in production -------------------------------------------------------
+
+def csrf_token_in(page: str) -> str:
+    return re.search(r'name="(?:[\w-]+-)?csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+@pytest.mark.app_config(WTF_CSRF_ENABLED=True, MAX_CONTENT_LENGTH=4000)
+def test_material_larger_than_the_site_wide_limit_with_csrf_on(client, author, draft, lesson_of, upload_dir):
+    """The app-wide CSRF hook must not read the body under the site-wide limit before the view raises it."""
+    from tests.conftest import PASSWORD
+    key = lesson_of("video")
+    token = csrf_token_in(client.get("/auth/login").get_data(as_text=True))
+    client.post("/auth/login", data={"login_id": author.login_id, "password": PASSWORD, "csrf_token": token})
+    token = csrf_token_in(client.get(f"/courses/authoring/{draft.id}/lessons/{key}").get_data(as_text=True))
+    data = fixture_bytes("lesson.mp4")
+    assert len(data) > 4000
+
+    # Without the token: refused, nothing stored.
+    response = client.post(f"/courses/authoring/{draft.id}/lessons/{key}/files",
+                           data={"upload-file": (io.BytesIO(data), "lesson.mp4")}, content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert stored_count() == 0 and files_under(upload_dir) == []
+
+    # With it: accepted although larger than MAX_CONTENT_LENGTH.
+    response = client.post(f"/courses/authoring/{draft.id}/lessons/{key}/files",
+                           data={"upload-csrf_token": token, "upload-file": (io.BytesIO(data), "lesson.mp4")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    lesson = fresh(draft).working.lessons[0]
+    assert lesson.file is not None and lesson.file.size == len(data) and lesson.duration_seconds == 4
+
+    # Other forms keep the site-wide limit.
+    response = client.post(f"/courses/authoring/{draft.id}/lessons/{key}",
+                           data={"csrf_token": token, "title": "x", "body": "长" * 5000})
+    assert response.status_code == 413
+
+
+@pytest.mark.app_config(WTF_CSRF_ENABLED=True)
+def test_cover_upload_needs_csrf_token(client, author, draft, upload_dir):
+    from tests.conftest import PASSWORD
+    token = csrf_token_in(client.get("/auth/login").get_data(as_text=True))
+    client.post("/auth/login", data={"login_id": author.login_id, "password": PASSWORD, "csrf_token": token})
+    response = client.post(f"/courses/authoring/{draft.id}/cover",
+                           data={"cover-file": (io.BytesIO(fixture_bytes("image.png")), "cover.png")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert stored_count() == 0 and files_under(upload_dir) == []
+    token = csrf_token_in(client.get(f"/courses/authoring/{draft.id}").get_data(as_text=True))
+    response = client.post(f"/courses/authoring/{draft.id}/cover",
+                           data={"cover-csrf_token": token,
+                                 "cover-file": (io.BytesIO(fixture_bytes("image.png")), "cover.png")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert fresh(draft).working.cover_file_id is not None
+
+
+def test_upload_to_a_course_awaiting_review_leaves_nothing(client, auth, author, make_course, upload_dir):
+    course = make_course(author, lessons=["images"], publish=False)
+    review.submit_for_review(course, author)
+    db.session.commit()
+    key = fresh(course).working.lessons[0].key
+    before = stored_count(), sorted(files_under(upload_dir))
+    auth.login(author)
+    assert upload_via_http(client, course, key, "more.png", fixture_bytes("image.png")).status_code == 302
+    response = client.post(f"/courses/authoring/{course.id}/cover",
+                           data={"cover-file": (io.BytesIO(fixture_bytes("image.jpg")), "cover.jpg")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert (stored_count(), sorted(files_under(upload_dir))) == before
+    revision = fresh(course).working
+    assert revision.status.value == "submitted" and revision.cover_file_id is None
+    assert len(revision.lessons[0].extra_files) == 1

@@ -1,0 +1,1 @@
+"""Quizzes: question banks, import, timed attempts, grading, daily practice."""

@@ -1,0 +1,190 @@
+"""GIFT, Moodle's plain-text question format: the subset people write by hand or export from Moodle.
+
+Supported: ::title::, // comments, $CATEGORY: (its last segment becomes a tag), single and
+multiple choice with %n% weights, fill-in {=a =b}, true/false {T}/{F}, essay {}, per-answer
+feedback (dropped), ####general feedback (the explanation) and the escapes \\~ \\= \\# \\{ \\} \\: \\n.
+"""
+from __future__ import annotations
+
+import re
+
+from flask_babel import gettext as _
+
+from . import KEYS, ParsedQuestion, QuestionImportError, make_options, split_lines
+
+# Escaped characters become private-use code points before parsing, so that the parser
+# only ever sees real syntax; _clean() turns them back into the literal characters.
+ESCAPES = {"~": "\ue000", "=": "\ue001", "#": "\ue002", "{": "\ue003", "}": "\ue004", ":": "\ue005",
+           "\\": "\ue006", "n": "\ue007"}
+UNESCAPE = str.maketrans({code: ("\n" if char == "n" else char) for char, code in ESCAPES.items()})
+STRAY_CODES = str.maketrans({code: None for code in ESCAPES.values()})
+ESCAPE_PATTERN = re.compile(r"\\([~=#{}:\\n])")
+CATEGORY = re.compile(r"^\$CATEGORY:\s*(.*)$", re.IGNORECASE)
+FORMAT_MARKER = re.compile(r"^\s*\[(?:html|moodle|plain|markdown)\]", re.IGNORECASE)  # Moodle exports add these
+WEIGHT = re.compile(r"^\s*%(-?\d+(?:\.\d+)?)%")
+TRUE_WORDS, FALSE_WORDS = ("t", "true"), ("f", "false")
+PLACEHOLDER = "____"
+
+
+def parse_gift(text: str) -> list[ParsedQuestion]:
+    text = ESCAPE_PATTERN.sub(lambda match: ESCAPES[match.group(1)], text.translate(STRAY_CODES))
+    questions, tags = [], []
+    for block in _blocks(text):
+        body = []
+        for number, line in block:
+            category = CATEGORY.match(line.strip())
+            if category:
+                tags = _category_tags(category.group(1))
+            else:
+                body.append((number, line))
+        if body:
+            questions.append(_parse_question(body[0][0], "\n".join(line for _number, line in body), tags))
+    return questions
+
+
+def _blocks(text: str):
+    """Questions are separated by blank lines; comment lines are dropped. Yields [(line number, line)]."""
+    block = []
+    for number, line in enumerate(split_lines(text), start=1):
+        if line.strip().startswith("//"):
+            continue
+        if line.strip():
+            block.append((number, line))
+        elif block:
+            yield block
+            block = []
+    if block:
+        yield block
+
+
+def _category_tags(path: str) -> list[str]:
+    # "$course$/top/党史/百年党史" -> ["百年党史"]; Moodle's own "$course$" and "top" are not topics.
+    segments = [segment.strip() for segment in path.split("/")]
+    segments = [s for s in segments if s and s.lower() != "top" and not (s.startswith("$") and s.endswith("$"))]
+    return [_clean(segments[-1])] if segments else []
+
+
+def _clean(text: str) -> str:
+    return FORMAT_MARKER.sub("", text).strip().translate(UNESCAPE)
+
+
+def _parse_question(line: int, text: str, tags: list[str]) -> ParsedQuestion:
+    title, text = _split_title(line, text)
+    before, block, after = _split_answer_block(line, text)
+    # An answer block inside the sentence (a "missing word" question) leaves a gap in the stem.
+    stem = _clean(before + PLACEHOLDER + after if after.strip() else before)
+    if not stem:
+        raise QuestionImportError(line, _("The question text is empty."))
+    question = ParsedQuestion(line, "", stem, [], None, title=title, tags=list(tags))
+    _read_answer_block(question, block)
+    return question
+
+
+def _split_title(line: int, text: str) -> tuple[str, str]:
+    text = text.lstrip()
+    if not text.startswith("::"):
+        return "", text
+    end = text.find("::", 2)
+    if end < 0:
+        raise QuestionImportError(line, _("The title is not closed with “::”."))
+    return _clean(text[2:end]), text[end + 2:]
+
+
+def _split_answer_block(line: int, text: str) -> tuple[str, str, str]:
+    start = text.find("{")
+    if start < 0:
+        if "}" in text:
+            raise QuestionImportError(line, _("A “}” has no matching “{”."))
+        raise QuestionImportError(line, _("The question has no answer block {…}."))
+    end = text.find("}", start)
+    if "}" in text[:start]:
+        raise QuestionImportError(line, _("A “}” has no matching “{”."))
+    if end < 0 or "{" in text[start + 1:end]:
+        raise QuestionImportError(line, _("The “{” is not closed by a “}”."))
+    after = text[end + 1:]
+    if "{" in after or "}" in after:
+        raise QuestionImportError(line, _("A question may have only one answer block {…}."))
+    return text[:start], text[start + 1:end], after
+
+
+def _read_answer_block(question: ParsedQuestion, block: str) -> None:
+    content, _separator, feedback = block.partition("####")
+    question.explanation = _clean(feedback)
+    content = content.strip()
+    if not content:
+        question.type, question.answer = "short_answer", ""
+    elif content.startswith("#"):
+        raise QuestionImportError(question.line, _("Numeric answers {#…} are not supported."))
+    elif "~" in content:
+        _read_choices(question, content)
+    elif "=" in content and "->" in content:
+        raise QuestionImportError(question.line, _("Matching questions (“->”) are not supported."))
+    elif "=" in content:
+        _read_fill_blank(question, content)
+    else:
+        _read_true_false(question, content)
+
+
+def _entries(line: int, content: str) -> list[tuple[str, float | None, str]]:
+    """The answers of a block as (marker "=" or "~", weight as a fraction or None, text)."""
+    parts = re.split(r"([=~])", content)
+    if parts[0].strip():
+        raise QuestionImportError(line, _("The answer block has text before its first “=” or “~”."))
+    entries = []
+    for marker, body in zip(parts[1::2], parts[2::2]):
+        weight, body = _weight(line, body)
+        text = _clean(body.partition("#")[0])  # what follows "#" is per-answer feedback, which is dropped
+        if not text:
+            raise QuestionImportError(line, _("An answer in the answer block is empty."))
+        entries.append((marker, weight, text))
+    return entries
+
+
+def _weight(line: int, body: str) -> tuple[float | None, str]:
+    match = WEIGHT.match(body)
+    if not match:
+        if body.lstrip().startswith("%"):
+            raise QuestionImportError(line, _("A weight must be written like %(example)s.", example="%50%"))
+        return None, body
+    percent = float(match.group(1))
+    if not -100 <= percent <= 100:
+        raise QuestionImportError(line, _("A weight must lie between %(low)s and %(high)s.", low="-100%", high="100%"))
+    return percent / 100, body[match.end():]
+
+
+def _read_choices(question: ParsedQuestion, content: str) -> None:
+    entries = _entries(question.line, content)
+    if len(entries) < 2:
+        raise QuestionImportError(question.line, _("A choice question needs at least two options."))
+    if len(entries) > len(KEYS):
+        raise QuestionImportError(question.line, _("A choice question may have at most 26 options."))
+    weighted = any(weight is not None for _marker, weight, _text in entries)
+    fractions = [1.0 if weight is None and marker == "=" else weight or 0.0 for marker, weight, _text in entries]
+    correct = [key for key, fraction in zip(KEYS, fractions) if fraction > 0]
+    if not correct:
+        raise QuestionImportError(question.line, _("The question has no correct answer (mark it with “=”)."))
+    question.options = make_options([text for _marker, _weight, text in entries], fractions if weighted else None)
+    if len(correct) == 1 and max(fractions) == 1.0:
+        question.type, question.answer = "single", correct[0]
+        return
+    question.type, question.answer, question.partial_credit = "multiple", correct, weighted
+    total = sum(fraction for fraction in fractions if fraction > 0)
+    if weighted and abs(total - 1.0) > 0.01 + 1e-9:  # Moodle writes thirds as 33.33333%
+        raise QuestionImportError(question.line, _("The positive weights add up to %(total)s%%, not 100%%.",
+                                                   total=f"{total * 100:g}"))
+
+
+def _read_fill_blank(question: ParsedQuestion, content: str) -> None:
+    entries = _entries(question.line, content)
+    if any(weight not in (None, 1.0) for _marker, weight, _text in entries):
+        raise QuestionImportError(question.line, _("Fill-in answers can only be fully right: remove the weights."))
+    question.type = "fill_blank"
+    question.answer = list(dict.fromkeys(text for _marker, _weight, text in entries))
+
+
+def _read_true_false(question: ParsedQuestion, content: str) -> None:
+    word = content.partition("#")[0].strip().lower()  # {T#feedback if wrong#feedback if right}
+    if word not in TRUE_WORDS + FALSE_WORDS:
+        raise QuestionImportError(question.line, _(
+            "This answer block is not supported: use {=right ~wrong}, {=answer}, {T}, {F} or {}."))
+    question.type, question.answer = "true_false", word in TRUE_WORDS

@@ -1,0 +1,116 @@
+"""Question banks and questions; questions pass review before members see them (先审后发)."""
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from learning_app.audit.services import record_audit
+from learning_app.extensions import db
+from learning_app.models import Role, utcnow
+
+from ..importers import ParsedQuestion
+from ..models import CHOICE_TYPES, Question, QuestionBank, QuestionStatus, QuestionTag, QuestionType
+
+
+class QuestionRuleError(ValueError):
+    """A change the rules forbid; the message is for the user."""
+
+
+def create_bank(owner, name: str, description: str = "", audience_categories: str = "",
+                audience_positions: str = "") -> QuestionBank:
+    name = name.strip()
+    if db.session.scalar(select(QuestionBank.id).where(QuestionBank.name == name)):
+        raise QuestionRuleError(_("A question bank named “%(name)s” already exists.", name=name))
+    bank = QuestionBank(name=name, owner_id=owner.id, description=description.strip(),
+                        audience_categories=audience_categories, audience_positions=audience_positions)
+    db.session.add(bank)
+    db.session.flush()
+    record_audit(owner, "bank.create", bank, {"name": name})
+    return bank
+
+
+def bank_by_name(name: str) -> QuestionBank | None:
+    return db.session.scalar(select(QuestionBank).where(QuestionBank.name == name.strip()))
+
+
+def _set_tags(question: Question, names) -> None:
+    wanted = {name.strip()[:60] for name in names or () if name and name.strip()}
+    question.tags = [tag for tag in question.tags if tag.name in wanted]
+    have = {tag.name for tag in question.tags}
+    question.tags.extend(QuestionTag(name=name) for name in sorted(wanted - have))
+
+
+def add_question(author, bank: QuestionBank, parsed: ParsedQuestion) -> Question:
+    question = Question(bank_id=bank.id, author_id=author.id if author else None, type=QuestionType(parsed.type),
+                        title=parsed.title[:200], stem=parsed.stem, options=parsed.options, answer=parsed.answer,
+                        partial_credit=parsed.partial_credit, explanation=parsed.explanation,
+                        status=QuestionStatus.DRAFT)
+    _set_tags(question, parsed.tags)
+    db.session.add(question)
+    db.session.flush()
+    return question
+
+
+def import_parsed(author, bank: QuestionBank, parsed: list[ParsedQuestion], source: str) -> list[Question]:
+    """Add every parsed question as a draft, in the caller's transaction (all or nothing)."""
+    questions = [add_question(author, bank, item) for item in parsed]
+    record_audit(author, "bank.import", bank, {"source": source, "questions": len(questions)})
+    return questions
+
+
+def edit_question(author, question: Question, parsed: ParsedQuestion) -> Question:
+    """Change a draft in place; a published question gets a new draft that replaces it once approved."""
+    if question.status == QuestionStatus.SUBMITTED:
+        raise QuestionRuleError(_("The question is awaiting review; it cannot be changed now."))
+    if question.status == QuestionStatus.RETIRED:
+        raise QuestionRuleError(_("This question has been replaced by a newer version."))
+    if question.status == QuestionStatus.PUBLISHED:
+        draft = add_question(author, question.bank, parsed)
+        draft.replaces_id = question.id
+        return draft
+    question.type = QuestionType(parsed.type)
+    question.title, question.stem, question.options = parsed.title[:200], parsed.stem, parsed.options
+    question.answer, question.partial_credit = parsed.answer, parsed.partial_credit
+    question.explanation, question.updated_at = parsed.explanation, utcnow()
+    _set_tags(question, parsed.tags)
+    db.session.flush()
+    return question
+
+
+def submit_questions(author, questions) -> int:
+    count = 0
+    for question in questions:
+        if question.status == QuestionStatus.DRAFT:
+            question.status = QuestionStatus.SUBMITTED
+            count += 1
+    db.session.flush()
+    return count
+
+
+def _check_reviewer(reviewer, question):
+    if not reviewer.has_role(Role.REVIEWER) or question.author_id == reviewer.id:
+        raise QuestionRuleError(_("You cannot review this question: nobody reviews their own questions."))
+    if question.status != QuestionStatus.SUBMITTED:
+        raise QuestionRuleError(_("The question is not awaiting review."))
+
+
+def approve_question(reviewer, question: Question) -> None:
+    _check_reviewer(reviewer, question)
+    question.status, question.reviewer_id, question.review_comment = QuestionStatus.PUBLISHED, reviewer.id, ""
+    if question.replaces_id:
+        old = db.session.get(Question, question.replaces_id)
+        if old is not None and old.status == QuestionStatus.PUBLISHED:
+            old.status = QuestionStatus.RETIRED
+    record_audit(reviewer, "question.approve", question, {"bank": question.bank_id})
+    db.session.flush()
+
+
+def reject_question(reviewer, question: Question, comment: str) -> None:
+    if not (comment or "").strip():
+        raise QuestionRuleError(_("Say what the author should change."))
+    _check_reviewer(reviewer, question)
+    question.status, question.reviewer_id, question.review_comment = QuestionStatus.DRAFT, reviewer.id, comment.strip()
+    record_audit(reviewer, "question.reject", question, {"comment": comment.strip()[:200]})
+    db.session.flush()
+
+
+def is_choice(question) -> bool:
+    return question.type in CHOICE_TYPES

@@ -1,0 +1,30 @@
+"""The quizzes blueprint; its routes live in one module per concern."""
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from courses.completion import register_requirement
+from learning_app.models import Role
+from learning_app.templating import add_navigation
+
+from ..completion import final_quizzes_passed
+from ..cli import import_questions_command
+from .formatting import plain_options, response_text, status_label, type_label
+
+bp = Blueprint("quizzes", __name__, url_prefix="/quizzes", template_folder="../templates")
+
+
+@bp.record_once
+def register(state):
+    add_navigation(12, "quizzes.list_quizzes", _l("Quizzes"), lambda user: user.is_member)
+    add_navigation(13, "quizzes.practice", _l("Daily practice"), lambda user: user.is_member)
+    add_navigation(22, "quizzes.list_banks", _l("Question banks"),
+                   lambda user: user.has_role(Role.AUTHOR) or user.is_admin)
+    add_navigation(23, "quizzes.question_review_queue", _l("Question review"),
+                   lambda user: user.has_role(Role.REVIEWER))
+    register_requirement(final_quizzes_passed)
+    state.app.jinja_env.globals.update(response_text=response_text, plain_options=plain_options,
+                                       type_label=type_label, status_label=status_label)
+    state.app.cli.add_command(import_questions_command)
+
+
+from . import authoring, practice, review, taking  # noqa: E402,F401  (the modules add their routes to bp)

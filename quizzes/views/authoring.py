@@ -1,0 +1,351 @@
+"""Authors keep question banks (written or imported) and set up quizzes; they see statistics and grade."""
+import csv
+import io
+import os
+import secrets
+from datetime import timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import (Response, abort, current_app, flash, redirect, render_template, request, session,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from courses.models import Course, decode_set, encode_set
+from learning_app.extensions import db
+from learning_app.models import Role, utcnow
+from learning_app.orgs.queries import path_labels, whole_tree
+
+from .. import queries
+from ..forms import OPTION_LETTERS, BankForm, DrawForm, FixedItemForm, GradeForm, ImportForm, QuestionForm, QuizForm
+from ..importers import QuestionImportError, parse_questions
+from ..importers.table import template_csv, template_workbook
+from ..models import Attempt, AttemptAnswer, Question, QuestionBank, QuestionStatus, QuestionType
+from ..permissions import get_bank_for_edit, get_quiz_for_edit, get_quiz_for_grading
+from ..services import attempts as attempt_services
+from ..services import banks, quizzes
+from ..services.banks import QuestionRuleError
+from . import bp
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _author_required():
+    if not (current_user.has_role(Role.AUTHOR) or current_user.is_admin):
+        abort(403)
+
+
+def _apply(action, message, target):
+    try:
+        action()
+    except QuestionRuleError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(target)
+
+
+@bp.route("/banks", methods=["GET", "POST"])
+@login_required
+def list_banks():
+    _author_required()
+    form = BankForm()
+    if form.validate_on_submit():
+        created = {}
+
+        def create():
+            created["bank"] = banks.create_bank(current_user, form.name.data, form.description.data or "",
+                                                encode_set(form.audience_categories.data),
+                                                encode_set(form.audience_positions.data))
+        response = _apply(create, _("Question bank created."), url_for("quizzes.list_banks"))
+        return redirect(url_for("quizzes.view_bank", bank_id=created["bank"].id)) if created else response
+    return render_template("quizzes/authoring/banks.html", banks=queries.banks_for(current_user), form=form)
+
+
+@bp.route("/banks/<int:bank_id>")
+@login_required
+def view_bank(bank_id):
+    bank = get_bank_for_edit(bank_id, current_user)
+    status = request.args.get("status")
+    status = status if status in QuestionStatus._value2member_map_ else None
+    pagination = db.paginate(queries.bank_questions(bank, status), per_page=50, error_out=False)
+    return render_template("quizzes/authoring/bank.html", bank=bank, pagination=pagination,
+                           counts=queries.status_counts(bank), import_form=ImportForm(), status=status)
+
+
+@bp.route("/banks/<int:bank_id>/submit", methods=["POST"])
+@login_required
+def submit_bank(bank_id):
+    bank = get_bank_for_edit(bank_id, current_user)
+    drafts = db.session.scalars(queries.bank_questions(bank, QuestionStatus.DRAFT)).all()
+    return _apply(lambda: banks.submit_questions(current_user, drafts),
+                  _("%(count)s questions submitted for review.", count=len(drafts)),
+                  url_for("quizzes.view_bank", bank_id=bank.id))
+
+
+@bp.route("/import-template.<any(xlsx, csv):kind>")
+@login_required
+def question_template(kind):
+    _author_required()
+    data, mimetype = (template_workbook(), XLSX_TYPE) if kind == "xlsx" else (template_csv(), "text/csv")
+    return Response(data, mimetype=mimetype,
+                    headers={"Content-Disposition": f"attachment; filename=question-template.{kind}"})
+
+
+def _pending_path(token):
+    return Path(current_app.instance_path) / "question-imports" / f"{token}.upload"
+
+
+@bp.route("/banks/<int:bank_id>/import", methods=["POST"])
+@login_required
+def preview_import(bank_id):
+    """Parse the upload and show what would be imported; nothing is written until confirmed."""
+    bank = get_bank_for_edit(bank_id, current_user)
+    form = ImportForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a file to upload."), "error")
+        return redirect(url_for("quizzes.view_bank", bank_id=bank.id))
+    data, name = form.file.data.read(), form.file.data.filename or "questions"
+    try:
+        parsed = parse_questions(data, name)
+    except QuestionImportError as error:
+        return render_template("quizzes/authoring/import_preview.html", bank=bank, error=str(error),
+                               parsed=[], name=name), 400
+    token = secrets.token_urlsafe(16)
+    path = _pending_path(token)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    session["question_import"] = {"token": token, "name": os.path.basename(name)[:200], "bank": bank.id}
+    return render_template("quizzes/authoring/import_preview.html", bank=bank, parsed=parsed, error=None,
+                           name=name, plain=True)
+
+
+@bp.route("/banks/<int:bank_id>/import/confirm", methods=["POST"])
+@login_required
+def confirm_import(bank_id):
+    bank = get_bank_for_edit(bank_id, current_user)
+    pending = session.pop("question_import", None)
+    if not pending or pending.get("bank") != bank.id or not _pending_path(pending["token"]).exists():
+        flash(_("Upload the file again: the preview has expired."), "error")
+        return redirect(url_for("quizzes.view_bank", bank_id=bank.id))
+    path = _pending_path(pending["token"])
+    try:
+        parsed = parse_questions(path.read_bytes(), pending["name"])
+        banks.import_parsed(current_user, bank, parsed, pending["name"])
+    except QuestionImportError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("%(count)s questions imported as drafts. Submit them for review when ready.", count=len(parsed)),
+              "success")
+    finally:
+        path.unlink(missing_ok=True)
+    return redirect(url_for("quizzes.view_bank", bank_id=bank.id))
+
+
+def _parsed_from_form(form):
+    """Read the editor through the spreadsheet importer, so both accept exactly the same answers."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["题型", "题干"] + [f"选项{letter}" for letter in OPTION_LETTERS] + ["答案", "解析", "标签", "计分方式"])
+    writer.writerow([form.type.data, form.stem.data] + [getattr(form, f"option_{l.lower()}").data or ""
+                                                        for l in OPTION_LETTERS]
+                    + [form.answer.data or "", form.explanation.data or "", form.tags.data or "",
+                       "按比例" if form.partial.data else ""])
+    return parse_questions(buffer.getvalue().encode("utf-8"), "question.csv")[0]
+
+
+def _form_from_question(question):
+    form = QuestionForm(obj=question)
+    if request.method == "GET":
+        form.type.data = QuestionType.ZH[question.type.value]
+        for option in question.options:
+            field = getattr(form, f"option_{option['key'].lower()}", None)
+            if field is not None:
+                field.data = option["text"]
+        answer = question.answer
+        form.answer.data = ("".join(answer) if question.type == QuestionType.MULTIPLE else
+                            ("对" if answer else "错") if question.type == QuestionType.TRUE_FALSE else
+                            "|".join(answer) if isinstance(answer, list) else str(answer or ""))
+        form.tags.data = ", ".join(question.tag_names)
+        form.partial.data = question.partial_credit
+    return form
+
+
+@bp.route("/banks/<int:bank_id>/questions/new", methods=["GET", "POST"])
+@bp.route("/banks/<int:bank_id>/questions/<int:question_id>", methods=["GET", "POST"])
+@login_required
+def edit_question(bank_id, question_id=None):
+    bank = get_bank_for_edit(bank_id, current_user)
+    question = None
+    if question_id is not None:
+        question = db.session.get(Question, question_id)
+        if question is None or question.bank_id != bank.id:
+            abort(404)
+    form = _form_from_question(question) if question else QuestionForm()
+    if form.validate_on_submit():
+        try:
+            parsed = _parsed_from_form(form)
+        except QuestionImportError as error:
+            form.answer.errors.append(getattr(error, "reason", str(error)))
+        else:
+            action = (lambda: banks.edit_question(current_user, question, parsed)) if question else \
+                (lambda: banks.add_question(current_user, bank, parsed))
+            return _apply(action, _("Saved as a draft."), url_for("quizzes.view_bank", bank_id=bank.id))
+    return render_template("quizzes/authoring/question.html", bank=bank, question=question, form=form)
+
+
+# Quizzes ---------------------------------------------------------------------------------------
+
+def _quiz_choices(form):
+    courses = db.session.scalars(db.select(Course).where(Course.published_revision_id.is_not(None))
+                                 .order_by(Course.id.desc())).all()
+    if not current_user.is_admin:
+        courses = [course for course in courses if course.author_id == current_user.id]
+    form.course_id.choices = [(0, "—")] + [(c.id, c.published.title) for c in courses]
+    nodes = whole_tree()
+    labels = path_labels(nodes)
+    form.org_id.choices = [(0, _("Every member"))] + [(n.id, labels[n.id]) for n in nodes if n.is_active]
+
+
+def _local_to_utc(moment):
+    """The form's times are the organisation's local time (BABEL_DEFAULT_TIMEZONE); store them in UTC."""
+    if moment is None:
+        return None
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return moment.replace(tzinfo=zone).astimezone(timezone.utc)
+
+
+def _utc_to_local(moment):
+    if moment is None:
+        return None
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return attempt_services.aware(moment).astimezone(zone).replace(tzinfo=None)
+
+
+def _quiz_settings(form) -> dict:
+    aware = _local_to_utc
+    return {"title": form.title.data.strip(), "description": form.description.data or "",
+            "course_id": form.course_id.data or None, "org_id": form.org_id.data or None,
+            "time_limit_minutes": form.time_limit_minutes.data, "opens_at": aware(form.opens_at.data),
+            "closes_at": aware(form.closes_at.data), "max_attempts": form.max_attempts.data,
+            "pass_percent": float(form.pass_percent.data), "grading_method": form.grading_method.data,
+            "review_policy": form.review_policy.data, "shuffle_questions": form.shuffle_questions.data,
+            "shuffle_options": form.shuffle_options.data}
+
+
+@bp.route("/manage")
+@login_required
+def list_owned_quizzes():
+    _author_required()
+    return render_template("quizzes/authoring/quizzes.html", quizzes=queries.quizzes_owned(current_user))
+
+
+@bp.route("/manage/new", methods=["GET", "POST"])
+@bp.route("/manage/<int:quiz_id>", methods=["GET", "POST"])
+@login_required
+def edit_quiz(quiz_id=None):
+    _author_required()
+    quiz = get_quiz_for_edit(quiz_id, current_user) if quiz_id else None
+    form = QuizForm(obj=quiz)
+    _quiz_choices(form)
+    if request.method == "GET" and quiz:
+        form.course_id.data, form.org_id.data = quiz.course_id or 0, quiz.org_id or 0
+        form.grading_method.data, form.review_policy.data = quiz.grading_method.value, quiz.review_policy.value
+        form.opens_at.data, form.closes_at.data = _utc_to_local(quiz.opens_at), _utc_to_local(quiz.closes_at)
+    if form.validate_on_submit():
+        settings = _quiz_settings(form)
+        try:
+            if quiz is None:
+                quiz = quizzes.create_quiz(current_user, **settings)
+            else:
+                quizzes.update_quiz(current_user, quiz, **settings)
+        except QuestionRuleError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("quizzes.edit_quiz", quiz_id=quiz.id))
+    draw_form = DrawForm(prefix="draw")
+    draw_form.bank_id.choices = [(b.id, b.name) for b in queries.banks_for(current_user)]
+    return render_template("quizzes/authoring/quiz.html", quiz=quiz, form=form, draw_form=draw_form,
+                           fixed_form=FixedItemForm(prefix="fixed"),
+                           problems=quizzes.problems_before_publishing(quiz) if quiz else [])
+
+
+@bp.route("/manage/<int:quiz_id>/items", methods=["POST"])
+@login_required
+def add_quiz_item(quiz_id):
+    quiz = get_quiz_for_edit(quiz_id, current_user)
+    target = url_for("quizzes.edit_quiz", quiz_id=quiz.id)
+    fixed, draw = FixedItemForm(prefix="fixed"), DrawForm(prefix="draw")
+    draw.bank_id.choices = [(b.id, b.name) for b in queries.banks_for(current_user)]
+    if request.form.get("kind") == "fixed" and fixed.validate_on_submit():
+        question = db.session.get(Question, fixed.question_id.data)
+        if question is None or not question.bank.can_edit(current_user):
+            flash(_("There is no such question in your banks."), "error")
+            return redirect(target)
+        return _apply(lambda: quizzes.add_fixed_question(current_user, quiz, question), _("Question added."), target)
+    if request.form.get("kind") == "draw" and draw.validate_on_submit():
+        bank = get_bank_for_edit(draw.bank_id.data, current_user)
+        return _apply(lambda: quizzes.add_random_draw(current_user, quiz, bank, draw.tag.data, draw.draw_count.data),
+                      _("Random draw added."), target)
+    flash(_("Please fill in the form correctly."), "error")
+    return redirect(target)
+
+
+@bp.route("/manage/<int:quiz_id>/items/<int:item_id>/delete", methods=["POST"])
+@login_required
+def remove_quiz_item(quiz_id, item_id):
+    quiz = get_quiz_for_edit(quiz_id, current_user)
+    return _apply(lambda: quizzes.remove_item(current_user, quiz, item_id), _("Removed."),
+                  url_for("quizzes.edit_quiz", quiz_id=quiz.id))
+
+
+@bp.route("/manage/<int:quiz_id>/<any(publish, unpublish):action>", methods=["POST"])
+@login_required
+def publish_quiz(quiz_id, action):
+    quiz = get_quiz_for_edit(quiz_id, current_user)
+    return _apply(lambda: quizzes.set_published(current_user, quiz, action == "publish"),
+                  _("Published.") if action == "publish" else _("Withdrawn."),
+                  url_for("quizzes.edit_quiz", quiz_id=quiz.id))
+
+
+@bp.route("/manage/<int:quiz_id>/results")
+@login_required
+def quiz_results(quiz_id):
+    quiz = get_quiz_for_grading(quiz_id, current_user)
+    for attempt in queries.open_expired_attempts(quiz, utcnow()):
+        attempt_services.finish_if_expired(attempt)
+    db.session.commit()
+    return render_template("quizzes/authoring/results.html", quiz=quiz, stats=queries.question_statistics(quiz),
+                           counts=queries.attempt_status_counts(quiz), queue=queries.grading_queue(quiz),
+                           grade_form=GradeForm())
+
+
+@bp.route("/manage/<int:quiz_id>/grade/<int:answer_id>", methods=["POST"])
+@login_required
+def grade_answer(quiz_id, answer_id):
+    quiz = get_quiz_for_grading(quiz_id, current_user)
+    answer = db.session.get(AttemptAnswer, answer_id)
+    attempt = db.session.get(Attempt, answer.attempt_id) if answer else None
+    if attempt is None or attempt.quiz_id != quiz.id:
+        abort(404)
+    form = GradeForm()
+    if not form.validate_on_submit():
+        flash(_("Enter the points."), "error")
+    else:
+        try:
+            attempt_services.grade_by_hand(current_user, answer, float(form.points.data), form.feedback.data or "")
+        except attempt_services.AttemptError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Graded."), "success")
+    return redirect(url_for("quizzes.quiz_results", quiz_id=quiz.id))

@@ -1,0 +1,33 @@
+"""Showing responses and answers with the labels the member saw (A, B, C in the attempt's order)."""
+from flask_babel import gettext as _
+
+from ..models import AttemptStatus, QuestionType
+
+
+def response_text(question, response, display_options) -> str:
+    if response in (None, "", []):
+        return "—"
+    labels = {key: label for label, key, _text in display_options}
+    kind = question.type
+    if kind == QuestionType.SINGLE:
+        return labels.get(response, "?")
+    if kind == QuestionType.MULTIPLE:
+        return "".join(sorted(labels.get(key, "?") for key in response))
+    if kind == QuestionType.TRUE_FALSE:
+        return _("True") if response else _("False")
+    if isinstance(response, list):
+        return " / ".join(str(item) for item in response)
+    return str(response)
+
+
+def plain_options(question) -> list[tuple[str, str, str]]:
+    """The options in the author's order, labelled by their own keys (for reviewers and practice)."""
+    return [(option["key"], option["key"], option["text"]) for option in question.options]
+
+
+def type_label(value: str) -> str:
+    return QuestionType(value).label
+
+
+def status_label(value: str) -> str:
+    return AttemptStatus(value).label

@@ -1,0 +1,149 @@
+"""Members take quizzes: start or resume, autosave every answer, submit once, see the allowed review."""
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from learning_app.extensions import db
+from learning_app.models import utcnow
+
+from .. import queries
+from ..models import QuestionType
+from ..permissions import get_own_attempt, get_quiz_for_taking
+from ..services import attempts as attempt_services
+from ..services.attempts import AttemptError
+from . import bp
+
+
+@bp.route("/")
+@login_required
+def list_quizzes():
+    if not current_user.is_member:
+        abort(403)
+    return render_template("quizzes/taking/list.html", quizzes=queries.quizzes_for_member(current_user))
+
+
+@bp.route("/<int:quiz_id>")
+@login_required
+def view_quiz(quiz_id):
+    quiz = get_quiz_for_taking(quiz_id, current_user)
+    current = attempt_services.open_attempt(current_user, quiz)
+    if current is not None and attempt_services.finish_if_expired(current):
+        db.session.commit()
+    return render_template("quizzes/taking/quiz.html", quiz=quiz,
+                           attempts=queries.member_attempts(current_user, quiz),
+                           result=attempt_services.result_for(current_user, quiz))
+
+
+@bp.route("/<int:quiz_id>/start", methods=["POST"])
+@login_required
+def start_attempt(quiz_id):
+    quiz = get_quiz_for_taking(quiz_id, current_user)
+    try:
+        attempt = attempt_services.start_or_resume(current_user, quiz)
+    except AttemptError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("quizzes.view_quiz", quiz_id=quiz.id))
+    db.session.commit()
+    return redirect(url_for("quizzes.take_attempt", attempt_id=attempt.id))
+
+
+def _display_options(answer):
+    """The options in the attempt's order, relabelled A, B, C for display; values stay the stored keys."""
+    by_key = {option["key"]: option["text"] for option in answer.question.options}
+    return [(chr(ord("A") + index), key, by_key.get(key, "")) for index, key in enumerate(answer.option_order)]
+
+
+@bp.route("/attempts/<int:attempt_id>")
+@login_required
+def take_attempt(attempt_id):
+    attempt = get_own_attempt(attempt_id, current_user)
+    if attempt_services.finish_if_expired(attempt):
+        db.session.commit()
+        return redirect(url_for("quizzes.attempt_result", attempt_id=attempt.id))
+    deadline = attempt_services.aware(attempt.deadline_at)
+    seconds_left = max(0, int((deadline - utcnow()).total_seconds())) if deadline else None
+    return render_template("quizzes/taking/attempt.html", attempt=attempt, quiz=attempt.quiz,
+                           options={a.position: _display_options(a) for a in attempt.answers},
+                           types=QuestionType, seconds_left=seconds_left)
+
+
+def _response_from_form(answer, form):
+    name = f"q{answer.position}"
+    kind = answer.question.type
+    if kind == QuestionType.MULTIPLE:
+        return form.getlist(name)
+    value = form.get(name)
+    if value in (None, ""):
+        return None
+    return value
+
+
+@bp.route("/attempts/<int:attempt_id>/answers/<int:position>", methods=["POST"])
+@login_required
+def autosave_answer(attempt_id, position):
+    """Autosave one answer (JSON {"response": ...}); idempotent, refused after the deadline."""
+    attempt = get_own_attempt(attempt_id, current_user)
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict) or "response" not in payload:
+        return jsonify({"error": _("The answer is malformed.")}), 400
+    try:
+        answer = attempt_services.save_answer(current_user, attempt, position, payload["response"])
+    except AttemptError as error:
+        db.session.commit()  # an expired attempt was just graded: keep that
+        return jsonify({"error": str(error), "closed": attempt.open_slot != 1}), 409
+    db.session.commit()
+    return jsonify({"saved": True, "position": position, "saved_at": answer.saved_at.isoformat()})
+
+
+@bp.route("/attempts/<int:attempt_id>/save", methods=["POST"])
+@login_required
+def save_all(attempt_id):
+    """The form without JavaScript: save every answer, then submit if asked."""
+    attempt = get_own_attempt(attempt_id, current_user)
+    try:
+        for answer in attempt.answers:
+            response = _response_from_form(answer, request.form)
+            if response is not None or answer.response is not None:
+                attempt_services.save_answer(current_user, attempt, answer.position, response)
+        if request.form.get("action") == "submit":
+            attempt_services.submit(current_user, attempt)
+    except AttemptError as error:
+        db.session.commit()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        if request.form.get("action") != "submit":
+            flash(_("Your answers are saved."), "success")
+            return redirect(url_for("quizzes.take_attempt", attempt_id=attempt.id))
+    return redirect(url_for("quizzes.attempt_result", attempt_id=attempt.id)
+                    if attempt.open_slot != 1 else url_for("quizzes.take_attempt", attempt_id=attempt.id))
+
+
+@bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
+@login_required
+def submit_attempt(attempt_id):
+    attempt = get_own_attempt(attempt_id, current_user)
+    try:
+        attempt_services.submit(current_user, attempt)
+    except AttemptError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    db.session.commit()
+    if request.is_json:
+        return jsonify({"status": attempt.status.value, "score": attempt.score, "passed": attempt.passed,
+                        "result_url": url_for("quizzes.attempt_result", attempt_id=attempt.id)})
+    return redirect(url_for("quizzes.attempt_result", attempt_id=attempt.id))
+
+
+@bp.route("/attempts/<int:attempt_id>/result")
+@login_required
+def attempt_result(attempt_id):
+    attempt = get_own_attempt(attempt_id, current_user)
+    if attempt_services.finish_if_expired(attempt):
+        db.session.commit()
+    if attempt.open_slot == 1:
+        return redirect(url_for("quizzes.take_attempt", attempt_id=attempt.id))
+    return render_template("quizzes/taking/result.html", attempt=attempt, quiz=attempt.quiz,
+                           review=attempt_services.may_see_review(attempt),
+                           options={a.position: _display_options(a) for a in attempt.answers}, types=QuestionType)
