@@ -12,7 +12,7 @@ from ..models import FileKind, LessonKind, decode_set, encode_set
 from ..permissions import get_course_for_edit
 from ..services import authoring, review
 from ..services.authoring import LESSON_FILE_KINDS, AuthoringError
-from ..uploads import UploadRefused, limit_for, save_upload
+from ..uploads import UploadRefused, limit_for, remove_stored, save_upload
 from . import bp
 
 
@@ -186,6 +186,17 @@ def _store_upload(course, form, allowed):
     return authoring.record_file(course, current_user, saved, upload.filename or "")
 
 
+def _or_discard(stored, action):
+    """`action`, removing the just-saved file from disk when the rules refuse it (the row is rolled back)."""
+    def run():
+        try:
+            action()
+        except AuthoringError:
+            remove_stored(stored.storage_name)
+            raise
+    return run
+
+
 @bp.route("/authoring/<int:course_id>/lessons/<lesson_key>/files", methods=["POST"])
 @login_required
 @csrf.exempt
@@ -203,9 +214,9 @@ def upload_lesson_file(course_id, lesson_key):
     except UploadRefused as error:
         flash(str(error), "error")
         return redirect(target)
-    return _guarded(course, lambda: authoring.attach_file(course, current_user, lesson_key, stored,
-                                                           form.caption.data or ""),
-                    _("“%(name)s” uploaded.", name=stored.original_name), target)
+    attach = _or_discard(stored, lambda: authoring.attach_file(course, current_user, lesson_key, stored,
+                                                                form.caption.data or ""))
+    return _guarded(course, attach, _("“%(name)s” uploaded.", name=stored.original_name), target)
 
 
 @bp.route("/authoring/<int:course_id>/cover", methods=["POST"])
@@ -223,7 +234,8 @@ def upload_cover(course_id):
     except UploadRefused as error:
         flash(str(error), "error")
         return redirect(url_for("courses.edit_course", course_id=course.id))
-    return _guarded(course, lambda: authoring.set_cover(course, current_user, stored), _("Cover uploaded."))
+    return _guarded(course, _or_discard(stored, lambda: authoring.set_cover(course, current_user, stored)),
+                    _("Cover uploaded."))
 
 
 @bp.route("/authoring/<int:course_id>/<any(submit, withdraw):action>", methods=["POST"])

@@ -96,9 +96,9 @@ def _split_answer_block(line: int, text: str) -> tuple[str, str, str]:
         if "}" in text:
             raise QuestionImportError(line, _("A “}” has no matching “{”."))
         raise QuestionImportError(line, _("The question has no answer block {…}."))
-    end = text.find("}", start)
     if "}" in text[:start]:
         raise QuestionImportError(line, _("A “}” has no matching “{”."))
+    end = text.find("}", start)
     if end < 0 or "{" in text[start + 1:end]:
         raise QuestionImportError(line, _("The “{” is not closed by a “}”."))
     after = text[end + 1:]
@@ -132,7 +132,7 @@ def _entries(line: int, content: str) -> list[tuple[str, float | None, str]]:
         raise QuestionImportError(line, _("The answer block has text before its first “=” or “~”."))
     entries = []
     for marker, body in zip(parts[1::2], parts[2::2]):
-        weight, body = _weight(line, body)
+        weight, body = _split_weight(line, body)
         text = _clean(body.partition("#")[0])  # what follows "#" is per-answer feedback, which is dropped
         if not text:
             raise QuestionImportError(line, _("An answer in the answer block is empty."))
@@ -140,7 +140,7 @@ def _entries(line: int, content: str) -> list[tuple[str, float | None, str]]:
     return entries
 
 
-def _weight(line: int, body: str) -> tuple[float | None, str]:
+def _split_weight(line: int, body: str) -> tuple[float | None, str]:
     match = WEIGHT.match(body)
     if not match:
         if body.lstrip().startswith("%"):
@@ -160,16 +160,23 @@ def _read_choices(question: ParsedQuestion, content: str) -> None:
         raise QuestionImportError(question.line, _("A choice question may have at most 26 options."))
     weighted = any(weight is not None for _marker, weight, _text in entries)
     fractions = [1.0 if weight is None and marker == "=" else weight or 0.0 for marker, weight, _text in entries]
+    # Weights are kept only when the file gives them: all zero tells the grader to split evenly.
+    question.options = make_options([text for _marker, _weight, text in entries], fractions if weighted else None)
+    _set_choice_answer(question, fractions, weighted)
+
+
+def _set_choice_answer(question: ParsedQuestion, fractions: list[float], weighted: bool) -> None:
+    """One fully right option is single choice; anything else is multiple choice."""
     correct = [key for key, fraction in zip(KEYS, fractions) if fraction > 0]
     if not correct:
         raise QuestionImportError(question.line, _("The question has no correct answer (mark it with “=”)."))
-    question.options = make_options([text for _marker, _weight, text in entries], fractions if weighted else None)
     if len(correct) == 1 and max(fractions) == 1.0:
         question.type, question.answer = "single", correct[0]
         return
+    # Several "=" without weights mean "choose all of these": all or nothing.
     question.type, question.answer, question.partial_credit = "multiple", correct, weighted
     total = sum(fraction for fraction in fractions if fraction > 0)
-    if weighted and abs(total - 1.0) > 0.01 + 1e-9:  # Moodle writes thirds as 33.33333%
+    if weighted and abs(total - 1.0) > 0.01 + 1e-9:  # a point of slack: Moodle writes thirds as 33.33333%
         raise QuestionImportError(question.line, _("The positive weights add up to %(total)s%%, not 100%%.",
                                                    total=f"{total * 100:g}"))
 
