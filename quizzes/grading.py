@@ -48,11 +48,12 @@ def clean_response(question, response):
     if response is None:
         return None
     if kind == QuestionType.SINGLE:
-        if response not in keys:
+        if not isinstance(response, str) or response not in keys:
             raise ValueError("unknown option")
         return response
     if kind == QuestionType.MULTIPLE:
-        if not isinstance(response, list) or not set(response) <= keys:
+        if (not isinstance(response, list) or not all(isinstance(key, str) for key in response)
+                or not set(response) <= keys):
             raise ValueError("unknown option")
         return sorted(set(response))
     if kind == QuestionType.TRUE_FALSE:

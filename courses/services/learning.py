@@ -53,7 +53,9 @@ def open_lesson(user, course: Course, lesson: Lesson, source: EnrolmentSource, n
     progress = _progress_for(user, course, lesson)
     progress.view_token = secrets.token_hex(16)
     progress.view_started_at = now
-    progress.last_report_at = now
+    # A report may have run ahead of the clock by the tolerance; a new view does not undo that.
+    last = _aware(progress.last_report_at)
+    progress.last_report_at = max(now, last) if last else now
     db.session.flush()
     return progress
 
@@ -87,12 +89,15 @@ def report_media_progress(user, course: Course, lesson: Lesson, token: str, play
     wall clock allows, and complete the lesson when enough of it was played."""
     now = now or utcnow()
     progress = _current_view(user, lesson, token)
-    elapsed = max(0.0, (now - _aware(progress.last_report_at)).total_seconds())
-    claimed = max(0.0, min(float(played), elapsed + CLOCK_TOLERANCE))
+    last = _aware(progress.last_report_at)
+    # last_report_at is the moment up to which play was credited: up to CLOCK_TOLERANCE ahead of the
+    # clock, so the tolerance is granted once, not again with every (rapid) report.
+    available = max(0.0, (now - last).total_seconds() + CLOCK_TOLERANCE)
+    claimed = max(0.0, min(float(played), available))
     duration = float(lesson.duration_seconds or 0)
     progress.credited_seconds = min(duration, (progress.credited_seconds or 0.0) + claimed) if duration else 0.0
     progress.position_seconds = max(0.0, min(float(position), duration or float(position)))
-    progress.last_report_at = now
+    progress.last_report_at = max(now, last + timedelta(seconds=claimed))
     ratio = course.published.media_completion_ratio if course.published else 0.9
     if duration and progress.completed_at is None and progress.credited_seconds >= ratio * duration:
         _complete_lesson(user, course, progress, now)

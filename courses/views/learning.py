@@ -67,7 +67,10 @@ def view_course(course_id):
 def enrol(course_id):
     course = get_course_for_learning(course_id, current_user)
     try:
-        assignment_services.enrol_elective(current_user, course)
+        if _source(course) == EnrolmentSource.ASSIGNED:  # assigned, perhaps outside its audience
+            learning.ensure_enrolment(current_user, course, EnrolmentSource.ASSIGNED)
+        else:
+            assignment_services.enrol_elective(current_user, course)
     except AuthoringError as error:
         db.session.rollback()
         flash(str(error), "error")

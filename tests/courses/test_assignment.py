@@ -207,3 +207,17 @@ def test_account_without_organisation_is_not_a_learner(client, auth, author, mak
     assert client.get("/courses/my").status_code == 403
     assert client.get("/courses/").status_code == 403
     assert client.get(f"/courses/{course.id}").status_code == 404
+
+
+def test_assigned_member_adding_the_course_gets_an_assigned_enrolment(client, auth, supervisor, course, tree,
+                                                                      make_user):
+    """The course page offers "add to my learning" to an assigned member outside the audience too."""
+    assignment.assign_course(supervisor, course, tree["a1"])
+    db.session.commit()
+    member = make_user(tree["a1"])
+    auth.login(member)
+    response = client.post(f"/courses/{course.id}/enrol")
+    assert location_path(response) == f"/courses/{course.id}"
+    db.session.expire_all()
+    [enrolment] = db.session.scalars(select(Enrolment)).all()
+    assert (enrolment.user_id, enrolment.source) == (member.id, EnrolmentSource.ASSIGNED)
