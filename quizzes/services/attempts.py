@@ -89,12 +89,16 @@ def _check_can_start(user, quiz: Quiz, now) -> None:
 
 def _fill_questions(attempt: Attempt, quiz: Quiz) -> None:
     rng = random.Random(secrets.randbits(64))
+    fixed = {item.id: _current_version(item.question) for item in quiz.items if item.question_id}
+    fixed_ids = {question.id for question in fixed.values() if question is not None}
     chosen: list[Question] = []
     for item in quiz.items:
         if item.question_id:
-            chosen.append(item.question)
+            if fixed[item.id] is not None and fixed[item.id] not in chosen:
+                chosen.append(fixed[item.id])
         else:
-            chosen.extend(_draw(item, {q.id for q in chosen}, rng))
+            # A draw never repeats a question asked anyway, wherever the fixed one stands in the quiz.
+            chosen.extend(_draw(item, fixed_ids | {q.id for q in chosen}, rng))
     if quiz.shuffle_questions:
         rng.shuffle(chosen)
     for position, question in enumerate(chosen):
@@ -105,6 +109,22 @@ def _fill_questions(attempt: Attempt, quiz: Quiz) -> None:
                                              points=question.points or 1.0))
     attempt.max_score = sum(answer.points for answer in attempt.answers)
     db.session.flush()
+
+
+def _current_version(question: Question | None) -> Question | None:
+    """The published version of a fixed question: its approved replacement if it was edited; None for a
+    draft or a question awaiting review, which members never see (it can reach a published quiz when
+    added afterwards)."""
+    seen = set()
+    while question is not None and question.status == QuestionStatus.RETIRED and question.id not in seen:
+        seen.add(question.id)
+        question = db.session.scalar(select(Question).where(Question.replaces_id == question.id,
+                                                            Question.status != QuestionStatus.DRAFT,
+                                                            Question.status != QuestionStatus.SUBMITTED)
+                                     .order_by(Question.id.desc()).limit(1))
+    if question is None or question.status != QuestionStatus.PUBLISHED:
+        return None
+    return question
 
 
 def _draw(item, exclude: set[int], rng) -> list[Question]:
@@ -141,7 +161,10 @@ def submit(user, attempt: Attempt, now=None) -> Attempt:
     """Grade the attempt once; a second submission (double click, other tab, retry) gets the same result."""
     if attempt.user_id != user.id:
         raise AttemptError(_("This is not your attempt."))
-    _close_and_grade(attempt, now or utcnow())
+    now = now or utcnow()
+    # Past the deadline (and its grace) the attempt ends at the deadline, not when the member returns.
+    if not finish_if_expired(attempt, now):
+        _close_and_grade(attempt, now)
     return attempt
 
 

@@ -3,9 +3,7 @@ import csv
 import io
 import os
 import secrets
-from datetime import timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import (Response, abort, current_app, flash, redirect, render_template, request, session,
                    url_for)
@@ -16,6 +14,7 @@ from courses.models import Course, decode_set, encode_set
 from learning_app.extensions import db
 from learning_app.models import Role, utcnow
 from learning_app.orgs.queries import path_labels, whole_tree
+from learning_app.timezones import local_to_utc, utc_to_local
 
 from .. import queries
 from ..forms import OPTION_LETTERS, BankForm, DrawForm, FixedItemForm, GradeForm, ImportForm, QuestionForm, QuizForm
@@ -212,23 +211,8 @@ def _quiz_choices(form):
     form.org_id.choices = [(0, _("Every member"))] + [(n.id, labels[n.id]) for n in nodes if n.is_active]
 
 
-def _local_to_utc(moment):
-    """The form's times are the organisation's local time (BABEL_DEFAULT_TIMEZONE); store them in UTC."""
-    if moment is None:
-        return None
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return moment.replace(tzinfo=zone).astimezone(timezone.utc)
-
-
-def _utc_to_local(moment):
-    if moment is None:
-        return None
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return attempt_services.aware(moment).astimezone(zone).replace(tzinfo=None)
-
-
 def _quiz_settings(form) -> dict:
-    aware = _local_to_utc
+    aware = local_to_utc
     return {"title": form.title.data.strip(), "description": form.description.data or "",
             "course_id": form.course_id.data or None, "org_id": form.org_id.data or None,
             "time_limit_minutes": form.time_limit_minutes.data, "opens_at": aware(form.opens_at.data),
@@ -256,7 +240,7 @@ def edit_quiz(quiz_id=None):
     if request.method == "GET" and quiz:
         form.course_id.data, form.org_id.data = quiz.course_id or 0, quiz.org_id or 0
         form.grading_method.data, form.review_policy.data = quiz.grading_method.value, quiz.review_policy.value
-        form.opens_at.data, form.closes_at.data = _utc_to_local(quiz.opens_at), _utc_to_local(quiz.closes_at)
+        form.opens_at.data, form.closes_at.data = utc_to_local(quiz.opens_at), utc_to_local(quiz.closes_at)
     if form.validate_on_submit():
         settings = _quiz_settings(form)
         try:

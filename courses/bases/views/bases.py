@@ -1,0 +1,186 @@
+"""Bases and their sessions: registration, scheduling, sign-up, the rotating check-in code, attendance."""
+import io
+
+import segno
+from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from learning_app.extensions import db
+from learning_app.models import Organization, utcnow
+from learning_app.orgs.queries import path_labels, whole_tree
+from learning_app.templating import format_hours
+from learning_app.timezones import local_to_utc
+
+from ...models import Course, FileKind
+from ...uploads import UploadRefused, save_upload, storage_path
+from .. import checkin, queries, services
+from ..forms import BaseForm, CheckInForm, MarkForm, SessionForm
+from ..models import BasePhoto
+from ..permissions import get_base_or_404, get_session_for_managing, get_session_for_member
+from ..services import BaseRuleError
+from . import bp
+
+
+def _guard(action, message, target):
+    try:
+        action()
+    except BaseRuleError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(target)
+
+
+def _org_choices():
+    nodes = whole_tree(current_user.visible_orgs_condition())
+    labels = path_labels(nodes)
+    return [(n.id, labels[n.id]) for n in nodes if n.is_active]
+
+
+@bp.route("/bases/", methods=["GET", "POST"])
+@login_required
+def list_sessions():
+    """Members: upcoming sessions open to them. Managers: their bases and the form to register one."""
+    if not (current_user.is_member or current_user.manages_people):
+        abort(403)
+    form = BaseForm()
+    if current_user.manages_people:
+        form.org_id.choices = _org_choices()
+        if form.validate_on_submit():
+            org = db.session.get(Organization, form.org_id.data)
+            fields = {name: getattr(form, name).data for name in ("name", "address", "capacity", "contact",
+                                                                  "description")}
+            return _guard(lambda: services.register_base(current_user, org, kind=form.kind.data, **fields),
+                          _("Base registered."), url_for("bases.list_sessions"))
+    return render_template("bases/list.html", sessions=queries.upcoming_sessions_for(current_user, utcnow()),
+                           signed=queries.my_signups(current_user), attended=queries.my_attendance(current_user),
+                           bases=queries.bases_managed_by(current_user) if current_user.manages_people else [],
+                           form=form)
+
+
+@bp.route("/bases/<int:base_id>", methods=["GET", "POST"])
+@login_required
+def view_base(base_id):
+    base = get_base_or_404(base_id)
+    if not base.can_manage(current_user):
+        abort(403)
+    form = SessionForm()
+    form.invited.choices = _org_choices()
+    form.course_id.choices = [(0, "—")] + [(c.id, c.published.title) for c in queries.published_courses()]
+    if form.validate_on_submit():
+        invited = [db.session.get(Organization, org_id) for org_id in form.invited.data]
+        course = db.session.get(Course, form.course_id.data) if form.course_id.data else None
+        return _guard(lambda: services.schedule_session(
+            current_user, base, form.topic.data, local_to_utc(form.starts_at.data), local_to_utc(form.ends_at.data),
+            form.hours.data, form.capacity.data, invited, course),
+            _("Session scheduled."), url_for("bases.view_base", base_id=base.id))
+    return render_template("bases/base.html", base=base, sessions=queries.sessions_of(base), form=form)
+
+
+@bp.route("/bases/sessions/<int:session_id>")
+@login_required
+def view_session(session_id):
+    session = get_session_for_member(session_id, current_user)
+    managing = session.base.can_manage(current_user)
+    return render_template("bases/session.html", session=session, managing=managing,
+                           signed=session.id in queries.my_signups(current_user),
+                           attended=session.id in queries.my_attendance(current_user),
+                           attendance=queries.session_attendance(session) if managing else [],
+                           signups=queries.session_signups(session) if managing else [],
+                           checkin_form=CheckInForm(), mark_form=MarkForm(prefix="mark"))
+
+
+@bp.route("/bases/sessions/<int:session_id>/sign-up", methods=["POST"])
+@login_required
+def sign_up(session_id):
+    session = get_session_for_member(session_id, current_user)
+    return _guard(lambda: services.sign_up(current_user, session), _("You are signed up."),
+                  url_for("bases.view_session", session_id=session.id))
+
+
+@bp.route("/bases/sessions/<int:session_id>/code")
+@login_required
+def show_code(session_id):
+    """The staff screen: QR code and short code, refreshed as they rotate."""
+    session = get_session_for_managing(session_id, current_user)
+    return render_template("bases/code.html", session=session)
+
+
+@bp.route("/bases/sessions/<int:session_id>/code.json")
+@login_required
+def current_code(session_id):
+    session = get_session_for_managing(session_id, current_user)
+    code, seconds_left = checkin.current_code(session.id, utcnow())
+    link = url_for("bases.check_in", session_id=session.id, code=code, _external=True)
+    buffer = io.BytesIO()
+    segno.make(link, error="m").save(buffer, kind="svg", scale=6, xmldecl=False)
+    response = jsonify({"code": code, "seconds_left": seconds_left, "qr_svg": buffer.getvalue().decode(),
+                        "link": link})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/bases/sessions/<int:session_id>/check-in", methods=["GET", "POST"])
+@login_required
+def check_in(session_id):
+    """Opened by scanning the QR (code in the address) or by typing the short code."""
+    session = get_session_for_member(session_id, current_user)
+    form = CheckInForm()
+    if request.method == "GET" and request.args.get("code"):
+        form.code.data = request.args.get("code", "")[:6]
+    if form.validate_on_submit():
+        return _guard(lambda: services.check_in(current_user, session, form.code.data),
+                      _("Checked in: %(hours)s study hours credited.", hours=format_hours(session.hours)),
+                      url_for("bases.view_session", session_id=session.id))
+    return render_template("bases/check_in.html", session=session, form=form)
+
+
+@bp.route("/bases/sessions/<int:session_id>/mark", methods=["POST"])
+@login_required
+def mark_attendance(session_id):
+    session = get_session_for_managing(session_id, current_user)
+    form = MarkForm(prefix="mark")
+    target = url_for("bases.view_session", session_id=session.id)
+    user = queries.user_by_login(form.login_id.data) if form.validate_on_submit() else None
+    if user is None:
+        flash(_("Enter an existing member number and the reason."), "error")
+        return redirect(target)
+    return _guard(lambda: services.mark_attendance(current_user, session, user, form.reason.data),
+                  _("Attendance marked."), target)
+
+
+@bp.route("/bases/<int:base_id>/photos", methods=["POST"])
+@login_required
+def upload_photo(base_id):
+    base = get_base_or_404(base_id)
+    if not base.can_manage(current_user):
+        abort(403)
+    upload = request.files.get("photo")
+    if upload is None or not upload.filename:
+        flash(_("Choose a file to upload."), "error")
+        return redirect(url_for("bases.view_base", base_id=base.id))
+    try:
+        saved = save_upload(upload.stream, upload.filename, {FileKind.IMAGE})
+    except UploadRefused as error:
+        flash(str(error), "error")
+        return redirect(url_for("bases.view_base", base_id=base.id))
+    return _guard(lambda: services.add_base_photo(current_user, base, saved, request.form.get("caption", "")),
+                  _("Photo uploaded."), url_for("bases.view_base", base_id=base.id))
+
+
+@bp.route("/bases/photos/<int:photo_id>")
+@login_required
+def serve_photo(photo_id):
+    """Base photos are for signed-in members (a base's address and pictures are not public)."""
+    photo = db.session.get(BasePhoto, photo_id)
+    if photo is None:
+        abort(404)
+    response = send_file(storage_path(photo.storage_name), mimetype=photo.mime_type, conditional=True,
+                         max_age=3600)
+    response.headers["Content-Disposition"] = f"inline; filename=\"base-photo-{photo.id}\""
+    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    return response
