@@ -8,6 +8,7 @@ from sqlalchemy import and_, func, literal, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from learning_app.extensions import db
+from learning_app.search import ESCAPE, contains_pattern
 from learning_app.models import Organization, User
 
 from .markdown import FILE_REFERENCE_IN_TEXT
@@ -99,9 +100,19 @@ def catalog_query(user, search: str = "", tag: str = ""):
                     _set_contains(published.audience_positions, user.position.value)))
     search = (search or "").strip()
     if search:
-        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(or_(published.title.like(pattern, escape="\\"),
-                                published.summary.like(pattern, escape="\\")))
+        pattern = contains_pattern(search)
+        query = query.where(or_(published.title.like(pattern, escape=ESCAPE),
+                                published.summary.like(pattern, escape=ESCAPE)))
+    return query.order_by(published.published_at.desc(), Course.id.desc())
+
+
+def published_courses_query(search: str = ""):
+    published = aliased(CourseRevision)
+    query = (select(Course).join(published, Course.published_revision_id == published.id)
+             .options(selectinload(Course.published)))
+    if search.strip():
+        pattern = contains_pattern(search)
+        query = query.where(published.title.like(pattern, escape=ESCAPE))
     return query.order_by(published.published_at.desc(), Course.id.desc())
 
 

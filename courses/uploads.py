@@ -88,6 +88,13 @@ def _recognise_office_zip(path: Path) -> Recognised | None:
     return None
 
 
+def human_size(size: int) -> str:
+    for unit, factor in (("GB", 1024 ** 3), ("MB", 1024 ** 2), ("KB", 1024)):
+        if size >= factor:
+            return f"{size / factor:.3g} {unit}"
+    return f"{size} B"
+
+
 def upload_root() -> Path:
     return Path(current_app.config["UPLOAD_DIR"])
 
@@ -132,8 +139,8 @@ def save_upload(stream, filename: str, allowed: set[FileKind]) -> SavedUpload:
             while chunk:
                 size += len(chunk)
                 if size > limit:
-                    raise UploadRefused(_("“%(name)s” is larger than %(limit)s MB.", name=filename,
-                                          limit=limit // (1024 * 1024)))
+                    raise UploadRefused(_("“%(name)s” is larger than %(limit)s.", name=filename,
+                                          limit=human_size(limit)))
                 digest.update(chunk)
                 out.write(chunk)
                 chunk = stream.read(CHUNK)

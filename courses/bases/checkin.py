@@ -29,6 +29,7 @@ def current_code(session_id: int, now: datetime) -> tuple[str, int]:
 
 
 def code_is_valid(session_id: int, code: str, now: datetime) -> bool:
-    code = (code or "").strip()
+    # Compared as bytes: compare_digest refuses non-ASCII str (a typed "１２３４５６" must fail, not crash).
+    code = (code or "").strip().encode()
     window = _window(now)
-    return any(hmac.compare_digest(code, code_for(session_id, w)) for w in (window, window - 1))
+    return any(hmac.compare_digest(code, code_for(session_id, w).encode()) for w in (window, window - 1))

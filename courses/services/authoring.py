@@ -177,7 +177,8 @@ def add_lesson(course: Course, actor, chapter_position: int, title: str, kind: L
 def update_lesson(course: Course, actor, lesson_key: str, **fields) -> Lesson:
     lesson = lesson_in_draft(course, actor, lesson_key)
     for name in ("title", "body", "required", "duration_seconds"):
-        if name in fields:
+        # A blank duration keeps the one read from the file.
+        if name in fields and not (name == "duration_seconds" and fields[name] is None):
             setattr(lesson, name, fields[name])
     db.session.flush()
     return lesson

@@ -17,6 +17,7 @@ from .ledger import credit_study_hours
 
 # A report may claim at most this many seconds beyond the wall clock (network jitter).
 CLOCK_TOLERANCE = 2.0
+MAX_SECONDS_PER_REPORT = 60.0
 
 
 class LearningError(ValueError):
@@ -93,7 +94,9 @@ def report_media_progress(user, course: Course, lesson: Lesson, token: str, play
     # last_report_at is the moment up to which play was credited: up to CLOCK_TOLERANCE ahead of the
     # clock, so the tolerance is granted once, not again with every (rapid) report.
     available = max(0.0, (now - last).total_seconds() + CLOCK_TOLERANCE)
-    claimed = max(0.0, min(float(played), available))
+    # A player reports every few seconds; one report never earns more than a few heartbeats' worth,
+    # so time spent paused (or with the tab closed) cannot be claimed afterwards.
+    claimed = max(0.0, min(float(played), available, MAX_SECONDS_PER_REPORT))
     duration = float(lesson.duration_seconds or 0)
     progress.credited_seconds = min(duration, (progress.credited_seconds or 0.0) + claimed) if duration else 0.0
     progress.position_seconds = max(0.0, min(float(position), duration or float(position)))
@@ -114,7 +117,7 @@ def report_reading(user, course: Course, lesson: Lesson, token: str, now=None) -
     progress.credited_seconds = max(progress.credited_seconds or 0.0, min(open_for, float(needed)))
     progress.last_report_at = now
     if progress.completed_at is None:
-        if open_for + CLOCK_TOLERANCE < needed:
+        if open_for + CLOCK_TOLERANCE < needed:  # the tolerance covers the round trip
             raise LearningError(_("Please spend at least %(seconds)s seconds on this lesson.", seconds=needed))
         _complete_lesson(user, course, progress, now)
     db.session.flush()

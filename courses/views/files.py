@@ -1,7 +1,7 @@
 """Serving uploaded material to those allowed to see it, with ranges and safe headers."""
 from urllib.parse import quote
 
-from flask import send_file
+from flask import abort, send_file
 from flask_login import current_user, login_required
 
 from ..models import FileKind
@@ -17,9 +17,12 @@ INLINE_KINDS = {FileKind.IMAGE, FileKind.AUDIO, FileKind.VIDEO, FileKind.PDF}
 @login_required
 def serve_file(file_id, name=None):
     stored = get_file_or_404(file_id, current_user)
+    path = storage_path(stored.storage_name)
+    if not path.is_file():
+        abort(404)  # the record outlived its file (a restore without uploads): say so, do not crash
     inline = stored.kind in INLINE_KINDS
     # conditional=True answers Range requests with 206, so video seeking works.
-    response = send_file(storage_path(stored.storage_name), mimetype=stored.mime_type, conditional=True,
+    response = send_file(path, mimetype=stored.mime_type, conditional=True,
                          etag=stored.sha256, max_age=3600)
     disposition = "inline" if inline else "attachment"
     # The name ends in the extension of what the content is, whatever the uploader called it.

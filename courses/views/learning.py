@@ -185,3 +185,26 @@ def assign_course(course_id):
                                                                              course_id=course.id))
     return render_template("courses/learning/assign.html", course=course, form=form,
                            assignments=queries.course_assignments(course, current_user), labels=labels)
+
+
+@bp.route("/assignable")
+@login_required
+def assignable_courses():
+    """Supervisors find every published course here, whatever audience it is meant for."""
+    if not current_user.manages_people:
+        abort(403)
+    search = request.args.get("q", "")[:60]
+    pagination = db.paginate(queries.published_courses_query(search), per_page=30, error_out=False)
+    return render_template("courses/learning/assignable.html", pagination=pagination, search=search)
+
+
+@bp.route("/assignments/<int:assignment_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw_assignment(assignment_id):
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or not current_user.can_see_org(assignment.org):
+        abort(404)
+    assignment_services.withdraw_assignment(current_user, assignment)
+    db.session.commit()
+    flash(_("Assignment withdrawn."), "success")
+    return redirect(url_for("courses.assign_course", course_id=assignment.course_id))

@@ -1,6 +1,7 @@
 """Reads about members, always within what the viewer may see."""
 from sqlalchemy import or_, select
 
+from ..search import ESCAPE, contains_pattern
 from ..models import Organization, User
 
 
@@ -17,8 +18,8 @@ def members_query(viewer, search: str = "", org: Organization | None = None, cat
         query = query.where(User.is_active_account.is_(active))
     search = (search or "").strip()
     if search:
-        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(or_(User.real_name.like(pattern, escape="\\"),
-                                User.login_id.like(pattern, escape="\\"),
-                                User.phone.like(pattern, escape="\\")))
+        pattern = contains_pattern(search)
+        query = query.where(or_(User.real_name.like(pattern, escape=ESCAPE),
+                                User.login_id.like(pattern, escape=ESCAPE),
+                                User.phone.like(pattern, escape=ESCAPE)))
     return query.order_by(Organization.path, User.real_name, User.id)
