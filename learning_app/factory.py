@@ -37,8 +37,10 @@ def create_app(config=None, **overrides):
     from .audit.views import bp as audit_bp
     from courses.bases.views import bp as bases_bp
     from courses.views import bp as courses_bp
+    from analytics.views import bp as analytics_bp
     from quizzes.views import bp as quizzes_bp
-    for blueprint in (main_bp, auth_bp, orgs_bp, people_bp, audit_bp, courses_bp, bases_bp, quizzes_bp):
+    for blueprint in (main_bp, auth_bp, orgs_bp, people_bp, audit_bp, courses_bp, bases_bp, quizzes_bp,
+                      analytics_bp):
         app.register_blueprint(blueprint)
 
     from . import cli, errors, templating

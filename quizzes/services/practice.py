@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from learning_app.extensions import db
 from learning_app.models import utcnow
+from learning_app.timezones import utc_to_local
 
 from ..grading import clean_response, score_fraction
 from ..models import PracticeDay, Question, QuestionBank, QuestionStatus, QuestionType
@@ -16,13 +17,19 @@ POINTS_PER_CORRECT = 2
 AUTO_GRADED = [QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.TRUE_FALSE, QuestionType.FILL_BLANK]
 
 
+def local_today() -> date:
+    """Today in the organisation's time zone: a practice day runs from local midnight to midnight,
+    whatever zone the server's clock is set to."""
+    return utc_to_local(utcnow()).date()
+
+
 def _audience(column, value):
     return or_(column == "", column.like(f"%,{value},%"))
 
 
 def todays_practice(user, today: date | None = None) -> PracticeDay | None:
     """The member's five questions for today, drawn once from published banks meant for them."""
-    today = today or date.today()
+    today = today or local_today()
     day = db.session.scalar(select(PracticeDay).where(PracticeDay.user_id == user.id, PracticeDay.day == today))
     if day is not None:
         return day
@@ -74,7 +81,7 @@ def answer_practice(user, day: PracticeDay, responses: dict) -> PracticeDay:
 
 def streak(user, today: date | None = None) -> int:
     """Consecutive days of finished practice up to today (or yesterday, if today is not done yet)."""
-    today = today or date.today()
+    today = today or local_today()
     days = set(db.session.scalars(select(PracticeDay.day).where(
         PracticeDay.user_id == user.id, PracticeDay.finished_at.is_not(None),
         PracticeDay.day >= today - timedelta(days=366))))

@@ -1,6 +1,5 @@
 """Attempts through the services: fixed question sets, one open attempt, limits, deadlines, grading once,
 which attempt counts, review policies, the final quiz of a course, and races on PostgreSQL."""
-import os
 import threading
 from datetime import timedelta
 
@@ -17,7 +16,8 @@ from quizzes.models import (Attempt, AttemptAnswer, AttemptStatus, GradingMethod
                             ReviewPolicy)
 from quizzes.services import attempts, banks, quizzes
 from quizzes.services.attempts import GRACE, AttemptError
-from tests.quizzes.helpers import RIGHT, WRONG, answer_at, at, attempt_ids, fresh, parsed_question
+from tests.quizzes.helpers import (RIGHT, WRONG, answer_at, at, attempt_ids, fresh, on_postgres, parsed_question,
+                                   run_in_threads)
 
 
 @pytest.fixture
@@ -519,34 +519,6 @@ def test_an_unpublished_final_quiz_does_not_hold_the_course_back(member, author,
 
 # --- races on PostgreSQL -----------------------------------------------------------------------------
 
-on_postgres = pytest.mark.skipif(
-    not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
-    reason="needs real concurrent transactions: set TEST_DATABASE_URL=postgresql+psycopg://... "
-           "(in-memory SQLite shares one connection between threads)")
-
-
-def _run_in_threads(app, count, work):
-    """Run work() in `count` threads at once, each in its own app context (own session); return results."""
-    barrier = threading.Barrier(count)
-    results, errors = [None] * count, []
-
-    def run(index):
-        try:
-            with app.app_context():
-                barrier.wait(timeout=10)
-                results[index] = work()
-        except Exception as error:  # reported to the test below
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
-    return results
-
-
 @on_postgres
 def test_two_simultaneous_submissions_grade_once(app, member, mixed_quiz, monkeypatch):
     quiz, questions = mixed_quiz
@@ -567,13 +539,13 @@ def test_two_simultaneous_submissions_grade_once(app, member, mixed_quiz, monkey
 
     monkeypatch.setattr(attempts, "score_fraction", counting_score)
 
-    def submit():
+    def submit(_index):
         user = db.session.get(User, member_id)
         result = attempts.submit(user, db.session.get(Attempt, attempt_id))
         db.session.commit()
         return result.status, result.score
 
-    results = _run_in_threads(app, 2, submit)
+    results = run_in_threads(app, 2, submit)
     assert results[0] == results[1] == (AttemptStatus.GRADED, 2.0)
     assert sorted(graded) == question_ids  # each question scored once: one grading
     attempt = db.session.get(Attempt, attempt_id)
@@ -586,13 +558,78 @@ def test_ten_simultaneous_starts_make_one_attempt(app, member, mixed_quiz):
     quiz_id, member_id = quiz.id, member.id
     db.session.close()
 
-    def start():
+    def start(_index):
         attempt = attempts.start_or_resume(db.session.get(User, member_id), db.session.get(type(quiz), quiz_id))
         db.session.commit()
         return attempt.id
 
-    results = _run_in_threads(app, 10, start)
+    results = run_in_threads(app, 10, start)
     assert len(set(results)) == 1
     assert db.session.scalar(select(func.count()).select_from(Attempt)) == 1
     assert db.session.scalar(select(func.count()).select_from(AttemptAnswer)) == 4
     assert db.session.get(Attempt, results[0]).open_slot == 1
+
+
+@on_postgres
+def test_an_answer_saved_while_the_attempt_is_being_graded_is_refused(app, member, mixed_quiz, monkeypatch):
+    """The autosave request loaded the attempt while it was still open; the submission commits first."""
+    quiz, questions = mixed_quiz
+    attempt = attempts.start_or_resume(member, quiz, now=at(0))
+    position = answer_at(attempt, questions[0]).position
+    attempts.save_answer(member, attempt, position, RIGHT["single"], now=at(1))
+    db.session.commit()
+    attempt_id, member_id = attempt.id, member.id
+    db.session.close()
+
+    grading, release = threading.Event(), threading.Event()
+    real_score = attempts.score_fraction
+
+    def slow_score(question, response):
+        grading.set()  # the attempt row is updated (closed) but not committed yet
+        release.wait(timeout=10)
+        return real_score(question, response)
+
+    monkeypatch.setattr(attempts, "score_fraction", slow_score)
+    outcome, errors = {}, []
+
+    def submitter():
+        try:
+            with app.app_context():
+                outcome["score"] = attempts.submit(db.session.get(User, member_id),
+                                                   db.session.get(Attempt, attempt_id)).score
+                db.session.commit()
+        except Exception as error:
+            errors.append(error)
+
+    def saver():
+        try:
+            with app.app_context():
+                open_attempt = db.session.get(Attempt, attempt_id)
+                outcome["seen_open"] = open_attempt.open_slot == 1
+                try:
+                    attempts.save_answer(db.session.get(User, member_id), open_attempt, position, WRONG["single"])
+                    outcome["save"] = "saved"
+                except AttemptError:
+                    outcome["save"] = "refused"
+                    outcome["closed"] = open_attempt.open_slot != 1
+                db.session.commit()
+        except Exception as error:
+            errors.append(error)
+
+    first = threading.Thread(target=submitter)
+    first.start()
+    try:
+        assert grading.wait(timeout=10)
+        second = threading.Thread(target=saver)
+        second.start()
+        second.join(timeout=0.5)  # it waits for the submission's lock (or, unfixed, saves right away)
+    finally:
+        release.set()
+    first.join(timeout=30)
+    second.join(timeout=30)
+    assert not errors, errors
+    assert outcome["seen_open"] is True
+    assert outcome["save"] == "refused" and outcome["closed"] is True
+    attempt = db.session.get(Attempt, attempt_id)
+    assert answer_at(attempt, questions[0]).response == RIGHT["single"]
+    assert attempt.score == outcome["score"] == 1.0

@@ -1,16 +1,16 @@
 """每日一练: five questions a day from banks meant for the member, graded once, points and streak."""
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
 
 from courses.models import encode_set
 from learning_app.extensions import db
-from learning_app.models import utcnow
+from learning_app.models import User, utcnow
 from quizzes.models import PracticeDay, Question, QuestionStatus, QuestionType
 from quizzes.services import banks, practice
 from quizzes.services.practice import POINTS_PER_CORRECT, QUESTIONS_PER_DAY
-from tests.quizzes.helpers import RIGHT, WRONG, location, parsed_question
+from tests.quizzes.helpers import RIGHT, WRONG, location, on_postgres, parsed_question, run_in_threads
 
 TODAY = date(2025, 3, 10)
 
@@ -222,3 +222,44 @@ def test_retired_questions_stay_in_a_day_already_drawn(member, author, reviewer,
     assert db.session.get(Question, question.id).status == QuestionStatus.RETIRED
     assert [q.id for q in practice.questions_of(practice_day)] == [question.id]
     assert practice.todays_practice(member, TODAY + timedelta(days=1)).question_ids == [new.id]
+
+
+# --- the local day ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("utc_hour, local_day", [(15, date(2025, 3, 9)), (16, date(2025, 3, 10)),
+                                                 (23, date(2025, 3, 10))])
+def test_the_practice_day_follows_the_organisations_time_zone(member, bank, make_question, monkeypatch,
+                                                              utc_hour, local_day):
+    """Asia/Shanghai is UTC+8: the day changes at 16:00 UTC, whatever the server's own clock zone."""
+    fill(bank, make_question, 2)
+    monkeypatch.setattr(practice, "utcnow", lambda: datetime(2025, 3, 9, utc_hour, 30, tzinfo=timezone.utc))
+    assert practice.local_today() == local_day
+    practice_day = practice.todays_practice(member)
+    practice.answer_practice(member, practice_day, {})
+    db.session.commit()
+    assert days_of(member)[0].day == local_day
+    assert practice.streak(member) == 1
+
+
+# --- two tabs at once (PostgreSQL) ---------------------------------------------------------------------
+
+@on_postgres
+def test_answering_in_two_tabs_at_once_grades_the_day_once(app, member, bank, make_question):
+    fill(bank, make_question, 5)
+    practice_day = practice.todays_practice(member, TODAY)
+    db.session.commit()
+    questions = practice.questions_of(practice_day)
+    answers = [responses_for(questions, {q.id for q in questions}), responses_for(questions, set())]
+    day_id, member_id = practice_day.id, member.id
+    db.session.close()
+
+    def answer(index):
+        day = practice.answer_practice(db.session.get(User, member_id), db.session.get(PracticeDay, day_id),
+                                       answers[index])
+        db.session.commit()
+        return day.correct, day.points
+
+    first, second = run_in_threads(app, 2, answer)
+    assert first == second and first in {(5, 10), (0, 0)}
+    [stored] = days_of(member)
+    assert (stored.correct, stored.points) == first

@@ -1,0 +1,96 @@
+"""Plotly figures built from query rows: pure functions, no database, no request."""
+from itertools import accumulate
+
+import plotly.graph_objects as go
+from flask_babel import gettext as _
+
+RED, GREY, GREEN = "#b71c1c", "#9e9e9e", "#2e7d32"
+LAYOUT = dict(margin=dict(l=40, r=10, t=30, b=40), height=340, font=dict(family="system-ui, sans-serif"),
+              paper_bgcolor="#ffffff", plot_bgcolor="#ffffff")
+
+
+def _figure(data, **layout) -> go.Figure:
+    figure = go.Figure(data=data)
+    figure.update_layout(**{**LAYOUT, **layout})
+    return figure
+
+
+def completion_by_child(children, totals) -> go.Figure:
+    """Sorted bars of completion rate per child node; customdata carries the node id for drill-down."""
+    rows = sorted(((node, totals[node.id]) for node in children if totals[node.id].assigned),
+                  key=lambda item: item[1].completion_rate)
+    return _figure([go.Bar(x=[f.completion_rate for _n, f in rows], y=[n.name for n, _f in rows], orientation="h",
+                           customdata=[n.id for n, _f in rows], marker_color=RED,
+                           hovertemplate="%{y}: %{x}%<extra></extra>")],
+                   xaxis=dict(title=_("Completion rate (%)"), range=[0, 100]), yaxis=dict(automargin=True),
+                   height=max(240, 28 * len(rows) + 80))
+
+
+def subtree_treemap(nodes, totals, root) -> go.Figure:
+    shown = [n for n in nodes if totals[n.id].members]
+    return _figure([go.Treemap(
+        ids=[str(n.id) for n in shown], labels=[n.name for n in shown],
+        parents=["" if n.id == root.id else str(n.parent_id) for n in shown],
+        values=[totals[n.id].members for n in shown], branchvalues="total",
+        marker=dict(colors=[totals[n.id].completion_rate or 0 for n in shown], colorscale="RdYlGn",
+                    cmin=0, cmax=100, colorbar=dict(title="%")),
+        hovertemplate="%{label}<br>" + _("Members") + ": %{value}<br>" + _("Completion rate") +
+                      ": %{color:.1f}%<extra></extra>")], height=420)
+
+
+def completion_line(per_day, assigned, deadline) -> go.Figure:
+    days = [day for day, _count in per_day]
+    cumulative = list(accumulate(count for _day, count in per_day))
+    figure = _figure([go.Scatter(x=days, y=cumulative, mode="lines+markers", name=_("Completed"),
+                                 line=dict(color=RED))],
+                     yaxis=dict(title=_("Completed"), range=[0, max(assigned, 1)]))
+    figure.add_hline(y=assigned, line_dash="dot", line_color=GREY, annotation_text=_("Assigned"))
+    if deadline:
+        figure.add_vline(x=str(deadline), line_dash="dash", line_color=RED)
+        figure.add_annotation(x=str(deadline), y=assigned, text=_("Deadline"), showarrow=False, yshift=10)
+    return figure
+
+
+def funnel_figure(stages) -> go.Figure:
+    labels = [_("Assigned"), _("Started"), _("All lessons done"), _("Final quiz passed"), _("Completed")]
+    values = [stages["assigned"], stages["started"], stages["lessons_done"], stages["quiz_passed"],
+              stages["completed"]]
+    return _figure([go.Funnel(y=labels, x=values, marker_color=RED, textinfo="value+percent initial")])
+
+
+def score_histogram(bands) -> go.Figure:
+    return _figure([go.Bar(x=[f"{start}–{start + 10}%" for start, _n in bands], y=[n for _s, n in bands],
+                           marker_color=RED)], xaxis=dict(title=_("Score")), yaxis=dict(title=_("Attempts")))
+
+
+def difficulty_bars(rows) -> go.Figure:
+    return _figure([go.Bar(x=[r["correct_rate"] for r in rows], y=[f"#{r['question_id']}" for r in rows],
+                           orientation="h", marker_color=RED, text=[r["stem"][:30] for r in rows],
+                           hovertemplate="%{text}: %{x}%<extra></extra>")],
+                   xaxis=dict(title=_("Answered right (%)"), range=[0, 100]), yaxis=dict(autorange="reversed"))
+
+
+def hours_histogram(bins, required) -> go.Figure:
+    figure = _figure([go.Bar(x=[start for start, _n in bins], y=[n for _s, n in bins], marker_color=RED,
+                             width=7)], xaxis=dict(title=_("Study hours this year")),
+                     yaxis=dict(title=_("Members")))
+    figure.add_vline(x=required, line_dash="dash", line_color=GREEN)
+    figure.add_annotation(x=required, y=1, yref="paper", text=_("Requirement"), showarrow=False)
+    return figure
+
+
+def hours_share_by_child(children, totals) -> go.Figure:
+    rows = sorted(((n, totals[n.id]) for n in children if totals[n.id].members),
+                  key=lambda item: item[1].hours_rate)
+    return _figure([go.Bar(x=[f.hours_rate for _n, f in rows], y=[n.name for n, _f in rows], orientation="h",
+                           customdata=[n.id for n, _f in rows], marker_color=GREEN)],
+                   xaxis=dict(title=_("Members meeting the hours requirement (%)"), range=[0, 100]),
+                   yaxis=dict(automargin=True), height=max(240, 28 * len(rows) + 80))
+
+
+def attendance_bars(months) -> go.Figure:
+    return _figure([go.Bar(x=[m for m, _b, _c in months], y=[b for _m, b, _c in months], name=_("Base sessions"),
+                           marker_color=RED),
+                    go.Bar(x=[m for m, _b, _c in months], y=[c for _m, _b, c in months],
+                           name=_("Collective study"), marker_color=GREY)], barmode="group",
+                   yaxis=dict(title=_("Attendances")))

@@ -1,0 +1,43 @@
+"""The dashboard's filters, read once from the request and passed to every query."""
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from learning_app.models import MemberCategory
+
+
+@dataclass(frozen=True)
+class Filters:
+    course_id: int | None = None
+    category: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    year: int = date.today().year
+
+    @classmethod
+    def from_args(cls, args) -> "Filters":
+        category = args.get("category")
+        return cls(course_id=args.get("course", type=int) or None,
+                   category=category if category in MemberCategory._value2member_map_ else None,
+                   date_from=_date(args.get("from")), date_to=_date(args.get("to")),
+                   year=args.get("year", type=int) or date.today().year)
+
+    @property
+    def since(self):
+        return datetime.combine(self.date_from, time.min, timezone.utc) if self.date_from else None
+
+    @property
+    def until(self):
+        return datetime.combine(self.date_to + timedelta(days=1), time.min, timezone.utc) if self.date_to else None
+
+    def as_args(self) -> dict:
+        args = {"course": self.course_id, "category": self.category, "year": self.year,
+                "from": self.date_from.isoformat() if self.date_from else None,
+                "to": self.date_to.isoformat() if self.date_to else None}
+        return {key: value for key, value in args.items() if value}
+
+
+def _date(text):
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None

@@ -1,0 +1,145 @@
+"""The supervisor dashboard, its action lists, exports and the printable report."""
+from datetime import date
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from learning_app.models import MemberCategory
+from learning_app.orgs.queries import ancestors_of, path_labels
+from learning_app.templating import add_navigation
+
+from . import charts, evaluation, exports, queries
+from .filters import Filters
+from .permissions import get_dashboard_root, top_nodes
+
+bp = Blueprint("analytics", __name__, url_prefix="/dashboard", template_folder="templates")
+PER_PAGE = 50
+
+
+@bp.record_once
+def register(state):
+    add_navigation(17, "analytics.dashboard", _l("Dashboard"), lambda user: user.manages_people)
+
+
+def figure_json(figure) -> Markup:
+    """Plotly JSON safe inside <script type="application/json"> (no "</script>" can end it early)."""
+    text = figure.to_json().replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
+def _context(root, filters):
+    tree = queries.tree_figures(root, filters)
+    children = [node for node in tree.nodes if node.parent_id == root.id]
+    visible_tops = {node.id for node in top_nodes(current_user)}
+    trail = [node for node in ancestors_of(root) if current_user.can_see_org(node)]
+    labels = path_labels(tree.nodes)
+    return tree, children, trail, labels, visible_tops
+
+
+@bp.route("/")
+@login_required
+def dashboard():
+    root = get_dashboard_root(request.args.get("org", type=int), current_user)
+    filters = Filters.from_args(request.args)
+    tree, children, trail, labels, _tops = _context(root, filters)
+    total = tree.total[root.id]
+    required = current_app.config["YEARLY_STUDY_HOURS"]["member"]
+    per_day = queries.completions_over_time(root, filters)
+    stages = queries.funnel(root, filters)
+    bands = queries.score_distribution(root, filters)
+    difficulty = queries.question_difficulty(root, filters)
+    hours_bins = queries.hours_distribution(root, filters)
+    months = queries.attendance_by_month(root, filters)
+    deadline = queries.earliest_deadline(root, filters)
+    figures = {
+        "completion": figure_json(charts.completion_by_child(children, tree.total)) if children else None,
+        "treemap": figure_json(charts.subtree_treemap(tree.nodes, tree.total, root)) if total.members else None,
+        "timeline": figure_json(charts.completion_line(per_day, total.assigned, deadline)) if per_day else None,
+        "funnel": figure_json(charts.funnel_figure(stages)) if stages["assigned"] else None,
+        "scores": figure_json(charts.score_histogram(bands)) if bands else None,
+        "difficulty": figure_json(charts.difficulty_bars(difficulty)) if difficulty else None,
+        "hours": figure_json(charts.hours_histogram(hours_bins, required)) if total.members else None,
+        "hours_share": figure_json(charts.hours_share_by_child(children, tree.total)) if children else None,
+        "attendance": figure_json(charts.attendance_bars(months)) if months else None,
+    }
+    return render_template(
+        "analytics/dashboard.html", root=root, filters=filters, tree=tree, children=children, trail=trail,
+        total=total, figures=figures, stages=stages, bands=bands, difficulty=difficulty, hours_bins=hours_bins,
+        months=months, per_day=per_day, deadline=deadline, labels=labels,
+        courses=queries.courses_assigned_within(root), today=date.today(), categories=MemberCategory.choices())
+
+
+def _list_rows(root, filters, kind):
+    if kind not in queries.LIST_KINDS:
+        abort(404)
+    return queries.action_list(root, filters, kind, request.args.get("sort", "branch"))
+
+
+@bp.route("/lists/<kind>")
+@login_required
+def action_list(kind):
+    root = get_dashboard_root(request.args.get("org", type=int), current_user)
+    filters = Filters.from_args(request.args)
+    page = max(1, request.args.get("page", 1, type=int))
+    rows, total = queries.page_of(_list_rows(root, filters, kind), page, PER_PAGE)
+    _tree, _children, trail, labels, _tops = _context(root, filters)
+    return render_template("analytics/list.html", root=root, filters=filters, kind=kind, rows=rows, total=total,
+                           titles={"not_started": _("Not started"), "overdue": _("Overdue"),
+                                   "below_hours": _("Below the hours requirement")}, today=date.today(),
+                           page=page, pages=max(1, -(-total // PER_PAGE)), trail=trail, labels=labels,
+                           sort=request.args.get("sort", "branch"))
+
+
+@bp.route("/lists/<kind>.<any(xlsx, csv):fmt>")
+@login_required
+def export_list(kind, fmt):
+    root = get_dashboard_root(request.args.get("org", type=int), current_user)
+    filters = Filters.from_args(request.args)
+    rows = queries.db.session.execute(_list_rows(root, filters, kind)).all()
+    _tree, _children, _trail, labels, _tops = _context(root, filters)
+    data, mimetype = exports.action_list_file(kind, rows, labels, fmt)
+    return Response(data, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename={kind}-{date.today().isoformat()}.{fmt}",
+        "Cache-Control": "no-store"})
+
+
+@bp.route("/branches.<any(xlsx, csv):fmt>")
+@login_required
+def export_branches(fmt):
+    root = get_dashboard_root(request.args.get("org", type=int), current_user)
+    filters = Filters.from_args(request.args)
+    tree, _children, _trail, labels, _tops = _context(root, filters)
+    data, mimetype = exports.branch_table_file(tree, labels, fmt)
+    return Response(data, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename=branches-{date.today().isoformat()}.{fmt}",
+        "Cache-Control": "no-store"})
+
+
+@bp.route("/report")
+@login_required
+def report():
+    """A printable monthly or quarterly report for one node."""
+    root = get_dashboard_root(request.args.get("org", type=int), current_user)
+    period = exports.Period.from_args(request.args)
+    filters = Filters(date_from=period.start, date_to=period.end, year=period.start.year)
+    tree, children, trail, labels, _tops = _context(root, filters)
+    return render_template("analytics/report.html", root=root, period=period, tree=tree, children=children,
+                           labels=labels, months=queries.attendance_by_month(root, filters),
+                           stages=queries.funnel(root, filters), printable=request.args.get("print") == "1")
+
+
+@bp.route("/sites")
+@login_required
+def site_evaluation():
+    """Monthly, quarterly or year-end evaluation of the sites in the viewer's subtree."""
+    root = get_dashboard_root(request.args.get("org", type=int), current_user)
+    if request.args.get("view") == "year":
+        year = request.args.get("year", type=int) or date.today().year
+        period = exports.Period("year", date(year, 1, 1), date(year, 12, 31))
+    else:
+        period = exports.Period.from_args(request.args)
+    return render_template("analytics/sites.html", root=root, period=period,
+                           scores=evaluation.evaluate_sites(root, period.start, period.end))

@@ -1,0 +1,245 @@
+"""Collective study (集中学习): staff record who attended, each is credited lessons and hours once;
+corrections need a reason and are audited."""
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from courses.bases import services
+from courses.bases.models import CollectiveAttendance, CollectiveStudy
+from courses.bases.services import BaseRuleError
+from courses.models import Enrolment, LessonProgress
+from learning_app.extensions import db
+from learning_app.models import User
+from tests.courses.bases.helpers import NOW, audits, count, ledger, refused_with
+from tests.courses.helpers import fresh, location_path
+
+
+@pytest.fixture
+def staffer(world, make_user):
+    return make_user(world["a1"], real_name="站点管理员")
+
+
+@pytest.fixture
+def site(world, make_site, staffer):
+    """General branch A's site, opened by its supervisor, with one staff member from A1."""
+    return make_site(world["manager"], world["general_a"], staff=[staffer])
+
+
+@pytest.fixture
+def course(author, make_course):
+    return fresh(make_course(author, lessons=[{"kind": "article", "title": "第一课 党章"},
+                                             {"kind": "article", "title": "第二课 准则"}],
+                             title="集中学习课程", hours=2))
+
+
+@pytest.fixture
+def members(world, make_user):
+    """Ten members of general branch A's subtree (five in A1, five in A2)."""
+    return [make_user(world["a1"] if i < 5 else world["a2"], real_name=f"参学党员{i}") for i in range(10)]
+
+
+def attendee_ids(study):
+    db.session.expire_all()
+    return set(db.session.scalars(select(CollectiveAttendance.user_id)
+                                  .where(CollectiveAttendance.study_id == study.id)))
+
+
+def completed_keys(user):
+    db.session.expire_all()
+    return set(db.session.scalars(select(LessonProgress.lesson_key).where(
+        LessonProgress.user_id == user.id, LessonProgress.completed_at.is_not(None))))
+
+
+def record(actor, site, ids, course=None, keys=(), hours=1.5):
+    study = services.record_collective_study(actor, site, " 学习二十大报告 ", NOW, 90, hours, ids, course, keys)
+    db.session.commit()
+    return study
+
+
+def test_recording_credits_each_attendee_hours_and_chosen_lessons_once(site, staffer, members, course):
+    first, second = [lesson.key for lesson in course.published.lessons]
+    study = record(staffer, site, [m.id for m in members], course, [first])
+    assert study.title == "学习二十大报告"
+    assert count(CollectiveAttendance, CollectiveAttendance.study_id == study.id) == 10
+    assert attendee_ids(study) == {m.id for m in members}
+    for member in members:
+        assert [(e.source_type, e.source_id, e.hours) for e in ledger(member)] == [
+            ("collective_study", study.id, Decimal("1.5"))]
+        assert completed_keys(member) == {first}
+        enrolment = db.session.scalar(select(Enrolment).where(Enrolment.user_id == member.id))
+        assert enrolment.course_id == course.id and enrolment.completed_at is None
+        assert enrolment.lessons_done == 1
+    [entry] = audits("collective_study.record")
+    assert entry.actor_id == staffer.id and entry.detail == {"attendees": 10}
+    assert second not in completed_keys(members[0])
+
+
+def test_studying_every_lesson_completes_the_course(site, staffer, members, course):
+    keys = [lesson.key for lesson in course.published.lessons]
+    record(staffer, site, [m.id for m in members[:2]], course, keys)
+    for member in members[:2]:
+        assert sorted(e.source_type for e in ledger(member)) == ["collective_study", "course"]
+        assert completed_keys(member) == set(keys)
+
+
+def test_members_outside_the_subtree_are_silently_skipped(world, site, staffer, members, make_user):
+    outsiders = [world["member_b1"], world["other_supervisor"], make_user()]
+    inactive = make_user(world["a1"], is_active_account=False)
+    study = record(staffer, site, [m.id for m in members] + [u.id for u in outsiders] + [inactive.id, 987654])
+    assert attendee_ids(study) == {m.id for m in members}
+    for user in outsiders + [inactive]:
+        assert ledger(user) == []
+
+
+def test_a_branch_site_does_not_reach_its_siblings(world, make_site, members):
+    site = make_site(world["manager"], world["a1"])
+    study = record(world["manager"], site, [m.id for m in members])
+    assert attendee_ids(study) == {m.id for m in members[:5]}  # the five in A1, not those in A2
+
+
+def test_correction_removes_then_adds_back_crediting_once(site, staffer, members):
+    study = record(staffer, site, [m.id for m in members])
+    wrong = members[3]
+
+    services.correct_collective_attendance(staffer, fresh(study), wrong, False, "  实际未到场  ")
+    db.session.commit()
+    assert wrong.id not in attendee_ids(study)
+    assert ledger(wrong) == []
+    assert len(ledger(members[4])) == 1  # the others keep theirs
+    [entry] = audits("collective_study.correct")
+    assert (entry.actor_id, entry.target_type, entry.target_id) == (staffer.id, "collective_study", study.id)
+    assert entry.detail == {"user_id": wrong.id, "present": False, "reason": "实际未到场"}
+
+    services.correct_collective_attendance(staffer, fresh(study), wrong, True, "补录")
+    db.session.commit()
+    assert wrong.id in attendee_ids(study)
+    assert [(e.source_type, e.source_id) for e in ledger(wrong)] == [("collective_study", study.id)]
+    assert len(audits("collective_study.correct")) == 2
+
+
+def test_adding_someone_already_present_credits_nothing_more(site, staffer, members):
+    study = record(staffer, site, [m.id for m in members])
+    services.correct_collective_attendance(staffer, fresh(study), members[0], True, "重复补录")
+    db.session.commit()
+    assert count(CollectiveAttendance, CollectiveAttendance.study_id == study.id) == 10
+    assert len(ledger(members[0])) == 1
+
+
+def test_adding_a_forgotten_member_credits_hours_and_lessons(site, staffer, members, course):
+    key = course.published.lessons[0].key
+    study = record(staffer, site, [m.id for m in members[:3]], course, [key])
+    services.correct_collective_attendance(staffer, fresh(study), members[5], True, "漏记")
+    db.session.commit()
+    assert [e.source_type for e in ledger(members[5])] == ["collective_study"]
+    assert completed_keys(members[5]) == {key}
+
+
+@pytest.mark.parametrize("reason", ["", "   ", None])
+def test_correction_without_reason_is_refused(site, staffer, members, reason):
+    study = record(staffer, site, [m.id for m in members])
+    for present in (False, True):
+        with pytest.raises(BaseRuleError) as error:
+            services.correct_collective_attendance(staffer, fresh(study), members[0], present, reason)
+        assert refused_with(error, "Give the reason for the correction.")
+        db.session.rollback()
+    assert members[0].id in attendee_ids(study)
+    assert len(ledger(members[0])) == 1
+    assert audits("collective_study.correct") == []
+
+
+def test_correction_cannot_add_an_outsider(world, site, staffer, members):
+    study = record(staffer, site, [m.id for m in members])
+    with pytest.raises(BaseRuleError):
+        services.correct_collective_attendance(staffer, fresh(study), world["member_b1"], True, "补录")
+    db.session.rollback()
+    assert ledger(world["member_b1"]) == []
+
+
+def test_only_staff_and_supervisors_record_and_correct(world, site, staffer, members):
+    for actor in (members[0], world["other_supervisor"], world["member_b1"]):
+        with pytest.raises(BaseRuleError):
+            services.record_collective_study(actor, site, "t", NOW, 60, 1, [m.id for m in members])
+        db.session.rollback()
+    assert count(CollectiveStudy) == 0
+    study = record(world["manager"], site, [m.id for m in members])  # the supervisor may, too
+    with pytest.raises(BaseRuleError):
+        services.correct_collective_attendance(members[0], fresh(study), members[1], False, "x")
+    db.session.rollback()
+    assert len(ledger(members[1])) == 1
+
+
+# --- over HTTP ---------------------------------------------------------------------------------------
+
+def test_study_form_and_recording_over_http(world, site, staffer, members, course, login, make_user):
+    first, second = course.published.lessons
+    client = login(staffer)
+    page = client.get(f"/sites/{site.id}/studies/new?course_id={course.id}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert first.title in text and second.title in text
+    assert members[0].login_id in text and members[9].login_id in text
+    assert world["member_b1"].login_id not in text
+
+    ticked, scanned = members[:6], members[6:]
+    unknown = "no-such-member"
+    response = client.post(f"/sites/{site.id}/studies/new", data={
+        "title": "主题党日集中学习", "held_at": "2025-06-01T10:00", "minutes": "90", "hours": "1.5",
+        "course_id": str(course.id), "lesson_keys": [first.key], "attendee_ids": [str(m.id) for m in ticked],
+        "scanned": "\n".join([m.login_id.upper() for m in scanned[:2]] + [f"  {m.login_id} " for m in scanned[2:]]
+                             + [world["member_b1"].login_id, unknown, ""]),
+    })
+    assert response.status_code == 302 and location_path(response) == f"/sites/{site.id}/manage"
+    db.session.expire_all()
+    [study] = db.session.scalars(select(CollectiveStudy)).all()
+    assert (study.title, study.minutes, study.hours, study.course_id) == ("主题党日集中学习", 90, Decimal("1.5"),
+                                                                          course.id)
+    held = study.held_at if study.held_at.tzinfo else study.held_at.replace(tzinfo=timezone.utc)
+    assert held == datetime(2025, 6, 1, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai
+    assert attendee_ids(study) == {m.id for m in members}
+    assert ledger(world["member_b1"]) == []
+    for member in members:
+        assert len(ledger(member, "collective_study")) == 1
+        assert completed_keys(member) == {first.key}
+
+    manage = client.get(f"/sites/{site.id}/manage")
+    assert manage.status_code == 200 and "主题党日集中学习" in manage.get_data(as_text=True)
+
+
+def test_study_correction_over_http(site, staffer, members, login):
+    study = record(staffer, site, [m.id for m in members])
+    client = login(staffer)
+    wrong = members[2]
+    response = client.post(f"/sites/studies/{study.id}/correct",
+                           data={"login_id": wrong.login_id, "present": "remove", "reason": ""})
+    assert response.status_code == 302
+    assert wrong.id in attendee_ids(study)
+    response = client.post(f"/sites/studies/{study.id}/correct",
+                           data={"login_id": wrong.login_id, "present": "remove", "reason": "签错了"})
+    assert response.status_code == 302 and location_path(response) == f"/sites/{site.id}/manage"
+    assert wrong.id not in attendee_ids(study) and ledger(wrong) == []
+    assert audits("collective_study.correct")[0].detail["reason"] == "签错了"
+
+
+def test_study_pages_refuse_non_staff_non_supervisors(world, site, members, login, staffer):
+    study = record(staffer, site, [m.id for m in members])
+    for user in (members[0], world["other_supervisor"], world["member_b1"]):
+        client = login(user)
+        assert client.get(f"/sites/{site.id}/studies/new").status_code == 403
+        assert client.post(f"/sites/{site.id}/studies/new", data={
+            "title": "x", "held_at": "2025-06-01T10:00", "minutes": "60", "hours": "1",
+            "attendee_ids": [str(members[1].id)]}).status_code == 403
+        assert client.post(f"/sites/studies/{study.id}/correct", data={
+            "login_id": members[1].login_id, "present": "remove", "reason": "x"}).status_code == 403
+    assert count(CollectiveStudy) == 1
+    assert len(ledger(members[1])) == 1
+    assert login(members[0]).get("/sites/999999/studies/new").status_code == 404
+
+
+def test_supervisor_of_the_parent_committee_manages_the_site(world, site, members, login, make_user):
+    committee_supervisor = make_user(supervises=world["committee"])
+    client = login(committee_supervisor)
+    assert client.get(f"/sites/{site.id}/studies/new").status_code == 200
+    assert client.get(f"/sites/{site.id}/manage").status_code == 200
+    assert db.session.get(User, committee_supervisor.id).org_id is None
