@@ -9,7 +9,7 @@ from flask_login import current_user
 # so this core module never imports them.
 NAVIGATION = [
     (0, "main.home", _l("Home"), lambda user: True),
-    (80, "people.list_members", _l("Members"), lambda user: user.manages_people),
+    (80, "people.list_members", _l("Member management"), lambda user: user.manages_people),
     (90, "orgs.org_tree", _l("Organisations"), lambda user: user.is_admin),
     (91, "people.import_roster", _l("Roster import"), lambda user: user.is_admin),
     (92, "audit.list_entries", _l("Audit log"), lambda user: user.is_admin),

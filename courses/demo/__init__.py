@@ -1,12 +1,16 @@
 """Demo material: a published course assigned to a general branch, so the demo has something to learn."""
 import io
+import random
 from datetime import date, timedelta
 from pathlib import Path
 
-from learning_app.extensions import db
+from sqlalchemy import select
 
-from ..models import FileKind, LessonKind
-from ..services import assignment, authoring, review
+from learning_app.extensions import db
+from learning_app.models import Organization, User, utcnow
+
+from ..models import EnrolmentSource, FileKind, LessonKind, LessonProgress
+from ..services import assignment, authoring, learning, review
 from ..uploads import save_upload
 
 HERE = Path(__file__).resolve().parent
@@ -36,3 +40,23 @@ def seed_demo_courses(sender, accounts, orgs, **extra):
     review.submit_for_review(course, author)
     review.approve(course, reviewer, "内容准确，同意发布。")
     assignment.assign_course(supervisor, course, orgs["教育系统党总支"], deadline=date.today() + timedelta(days=30))
+    _demo_progress(course, orgs["教育系统党总支"], skip={accounts["member"].id})
+
+
+def _demo_progress(course, org, skip):
+    """Some members have finished, some are half way, so the dashboard has something to show."""
+    rng = random.Random(7)
+    members = db.session.scalars(select(User).join(Organization, User.org_id == Organization.id)
+                                 .where(org.subtree_filter()).order_by(User.id)).all()
+    keys = [lesson.key for lesson in course.published.lessons]
+    for user in members:
+        if user.id in skip or rng.random() < 0.3:
+            continue
+        done = keys if rng.random() < 0.6 else keys[:1]
+        when = utcnow() - timedelta(days=rng.randint(0, 20), hours=rng.randint(0, 10))
+        learning.ensure_enrolment(user, course, EnrolmentSource.ASSIGNED)
+        for key in done:
+            db.session.add(LessonProgress(user_id=user.id, course_id=course.id, lesson_key=key, opened_at=when,
+                                          completed_at=when, credited_seconds=60))
+        db.session.flush()
+        learning.check_course_completion(user, course, when)

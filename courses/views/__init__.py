@@ -21,7 +21,6 @@ SOURCE_LABELS = {"course": _l("Course completed"), "base_session": _l("Base sess
 def register_navigation(state):
     add_navigation(10, "courses.my_learning", _l("My learning"), lambda user: user.is_member)
     add_navigation(11, "courses.catalog", _l("Courses"), lambda user: user.is_member)
-    add_navigation(16, "courses.assignable_courses", _l("Assign courses"), lambda user: user.manages_people)
     add_navigation(20, "courses.my_courses", _l("My courses"),
                    lambda user: user.has_role(Role.AUTHOR) or user.is_admin)
     add_navigation(21, "courses.review_queue", _l("Review queue"), lambda user: user.has_role(Role.REVIEWER))

@@ -5,7 +5,8 @@
   document.querySelectorAll("[data-figure]").forEach(function (element) {
     var source = document.getElementById(element.dataset.figure);
     var figure = JSON.parse(source.textContent);
-    Plotly.newPlot(element, figure.data, figure.layout, {displaylogo: false, responsive: true});
+    // The mode bar needs an injected stylesheet, which the content security policy (rightly) refuses.
+    Plotly.newPlot(element, figure.data, figure.layout, {displayModeBar: false, responsive: true});
     element.on("plotly_click", function (event) {
       var point = event.points && event.points[0];
       if (!point || point.customdata === undefined || !drill) return;
