@@ -46,5 +46,9 @@ extract-messages: install
 	$(BIN)/pybabel update --no-fuzzy-matching -i messages.pot -d learning_app/translations
 	rm -f messages.pot
 
+# Benchmarks write bench/results/*.json; BENCH_SIZES=members:branches:courses,... picks the sizes.
+bench: install
+	$(BIN)/python bench/run.py
+
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -12,6 +12,7 @@ from learning_app.orgs.queries import ancestors_of, path_labels
 from learning_app.templating import add_navigation
 
 from . import charts, evaluation, exports, queries
+from .cli import gen_scale_command
 from .filters import Filters
 from .permissions import get_dashboard_root, top_nodes
 
@@ -22,6 +23,7 @@ PER_PAGE = 50
 @bp.record_once
 def register(state):
     add_navigation(17, "analytics.dashboard", _l("Dashboard"), lambda user: user.manages_people)
+    state.app.cli.add_command(gen_scale_command)
 
 
 def figure_json(figure) -> Markup:

@@ -4,6 +4,7 @@ from sqlalchemy.orm import selectinload
 
 from learning_app.extensions import db
 from learning_app.models import Organization, User
+from learning_app.search import ESCAPE, contains_pattern
 
 from ..models import Course
 from .models import (Attendance, Base, BaseSession, CollectiveStudy, FeaturedCourse, Notice, NoticeStatus, SessionInvitation,
@@ -42,9 +43,10 @@ def sites_managed_by(user):
 def site_roster(site, search: str = "", limit: int = 300):
     query = (select(User).join(Organization, User.org_id == Organization.id)
              .where(site.org.subtree_filter(), User.is_active_account.is_(True)))
-    if search:
-        pattern = f"%{search.strip()}%"
-        query = query.where(or_(User.real_name.like(pattern), User.login_id.like(pattern)))
+    if search.strip():
+        pattern = contains_pattern(search)  # typed text is matched literally, not as LIKE wildcards
+        query = query.where(or_(User.real_name.like(pattern, escape=ESCAPE),
+                                User.login_id.like(pattern, escape=ESCAPE)))
     return list(db.session.scalars(query.order_by(Organization.path, User.real_name).limit(limit)))
 
 

@@ -179,8 +179,13 @@ def serve_photo(photo_id):
     photo = db.session.get(BasePhoto, photo_id)
     if photo is None:
         abort(404)
-    response = send_file(storage_path(photo.storage_name), mimetype=photo.mime_type, conditional=True,
-                         max_age=3600)
+    path = storage_path(photo.storage_name)
+    if not path.is_file():
+        abort(404)  # the record outlived its file (a restore without uploads): say so, do not crash
+    response = send_file(path, mimetype=photo.mime_type, conditional=True, max_age=3600)
     response.headers["Content-Disposition"] = f"inline; filename=\"base-photo-{photo.id}\""
     response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    # Behind a login: browsers may keep it, shared caches (send_file's max_age says "public") may not.
+    response.headers["Cache-Control"] = "private, max-age=3600"
     return response

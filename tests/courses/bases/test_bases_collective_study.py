@@ -243,3 +243,15 @@ def test_supervisor_of_the_parent_committee_manages_the_site(world, site, member
     assert client.get(f"/sites/{site.id}/studies/new").status_code == 200
     assert client.get(f"/sites/{site.id}/manage").status_code == 200
     assert db.session.get(User, committee_supervisor.id).org_id is None
+
+
+def test_roster_search_matches_typed_text_literally(world, site, staffer, members, login, make_user):
+    special = make_user(world["a1"], real_name="王_100%")
+    client = login(staffer)
+    page = client.get(f"/sites/{site.id}/studies/new?q={members[3].login_id}").get_data(as_text=True)
+    assert members[3].login_id in page and members[4].login_id not in page
+    for wildcard in ("_", "%"):
+        page = client.get(f"/sites/{site.id}/studies/new", query_string={"q": wildcard}).get_data(as_text=True)
+        assert members[0].login_id not in page and members[9].login_id not in page
+    page = client.get(f"/sites/{site.id}/studies/new", query_string={"q": "_100%"}).get_data(as_text=True)
+    assert special.login_id in page and members[0].login_id not in page

@@ -110,6 +110,8 @@ def test_scheduling_over_http_stores_local_times_as_utc(world, base, login, auth
     assert aware(session.ends_at) == datetime(2025, 7, 1, 3, 30, tzinfo=timezone.utc)
     assert (session.hours, session.capacity, session.course_id) == (Decimal("2.5"), 30, course.id)
     assert {i.org_id for i in session.invitations} == {world["a1"].id, world["a2"].id}
+    page = client.get(f"/bases/sessions/{session.id}").get_data(as_text=True)
+    assert "2025-07-01 09:00" in page and "2025-07-01 11:30" in page  # shown in local time again
 
     # end before start over HTTP: nothing scheduled
     client.post(f"/bases/{base.id}", data={
@@ -198,3 +200,33 @@ def test_photos_need_a_login(world, base, login, client):
     response = client.get(f"/bases/photos/{photo_id}")
     assert response.status_code == 302 and "/auth/login" in response.location
     assert login(world["member_a1"]).get("/bases/photos/999999").status_code == 404
+
+
+def test_photo_is_not_stored_by_shared_caches(world, base, login):
+    client = login(world["manager"])
+    upload(client, base, fixture_bytes("image.png"), "gate.png")
+    photo_id = db.session.scalar(select(BasePhoto.id))
+    cache_control = client.get(f"/bases/photos/{photo_id}").headers["Cache-Control"]
+    assert "private" in cache_control and "public" not in cache_control
+
+
+def test_photo_whose_file_is_gone_is_404_not_an_error(world, base, login):
+    from courses.uploads import storage_path
+    client = login(world["manager"])
+    upload(client, base, fixture_bytes("image.png"), "gate.png")
+    photo = db.session.scalars(select(BasePhoto)).one()
+    storage_path(photo.storage_name).unlink()
+    assert client.get(f"/bases/photos/{photo.id}").status_code == 404
+    assert client.get(f"/bases/{base.id}").status_code == 200
+
+
+def test_an_admin_sees_and_manages_every_base_and_site(world, base, make_site, make_user, login):
+    admin = make_user(roles=["admin"])
+    site = make_site(world["manager"], world["a1"], name="甲一学习站")
+    client = login(admin)
+    listing = client.get("/bases/")
+    assert listing.status_code == 200 and base.name in listing.get_data(as_text=True)
+    assert client.get(f"/bases/{base.id}").status_code == 200
+    sites = client.get("/sites/manage")
+    assert sites.status_code == 200 and "甲一学习站" in sites.get_data(as_text=True)
+    assert client.get(f"/sites/{site.id}/manage").status_code == 200

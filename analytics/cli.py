@@ -1,0 +1,37 @@
+"""`flask --app learning_app gen-scale`: a generated organisation for benchmarks, with a progress bar."""
+import time
+
+import click
+from flask.cli import with_appcontext
+
+from learning_app.extensions import db
+
+from .scale import SCALE_PASSWORD, Progress, generate
+
+
+@click.command("gen-scale")
+@click.option("--members", default=10_000, show_default=True)
+@click.option("--branches", default=200, show_default=True)
+@click.option("--courses", default=20, show_default=True)
+@click.option("--seed", default=2026, show_default=True)
+@with_appcontext
+def gen_scale_command(members, branches, courses, seed):
+    """Generate an organisation of MEMBERS members in BRANCHES branches with COURSES courses."""
+    started = time.perf_counter()
+    bars = {}
+
+    def report(done, total, label):
+        bar = bars.get(label)
+        if bar is None:
+            bar = bars[label] = click.progressbar(length=total, label=f"{label:>16}")
+            bar.__enter__()
+            bar.last = 0
+        bar.update(done - bar.last)
+        bar.last = done
+        if done >= total:
+            bar.__exit__(None, None, None)
+
+    top = generate(members, branches, courses, seed, Progress(report))
+    db.session.commit()
+    click.echo(f"Generated “{top.name}” (organisation {top.id}) in {time.perf_counter() - started:.1f} s. "
+               f"Members log in with the password {SCALE_PASSWORD}.")
