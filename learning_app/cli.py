@@ -99,6 +99,20 @@ def seed_demo_if_empty_command():
         click.echo(f"  {login_id:<12} {password:<14} {description}")
 
 
+@click.command("backup")
+@click.option("--to", "target", type=click.Path(file_okay=False, path_type=Path), default=Path("backups"),
+              show_default=True, help="Folder that receives the new backup folder.")
+@with_appcontext
+def backup_command(target):
+    """Back up the database and the uploaded files while the app keeps serving."""
+    from flask import current_app
+
+    from .backup import backup
+    folder = backup(current_app.config["SQLALCHEMY_DATABASE_URI"], current_app.config["UPLOAD_DIR"], target)
+    click.echo(f"Backup written to {folder}")
+
+
 def init_app(app):
-    for command in (create_admin_command, import_roster_command, seed_demo_command, seed_demo_if_empty_command):
+    for command in (create_admin_command, import_roster_command, seed_demo_command, seed_demo_if_empty_command,
+                    backup_command):
         app.cli.add_command(command)
