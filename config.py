@@ -18,8 +18,11 @@ def _env_int(name, default):
     return int(value) if value else default
 
 
+DEVELOPMENT_SECRET_KEY = "dev-only-secret-change-me"
+
+
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'learning.sqlite'}"
     )
@@ -89,7 +92,7 @@ class ProductionConfig(Config):
     @classmethod
     def check(cls, config):
         secret = config.get("SECRET_KEY")
-        if not secret or secret == Config.SECRET_KEY:
+        if not secret or secret == DEVELOPMENT_SECRET_KEY:
             raise RuntimeError("SECRET_KEY must be set in the environment in production")
 
 

@@ -221,7 +221,12 @@ def score_distribution(root: Organization, filters: Filters) -> list[tuple[int, 
                                          Attempt.user_id.in_(_scoped_users(root, filters)),
                                          Attempt.quiz_id.in_(_quizzes_in_filter(filters)))
         .group_by(band).order_by(band))
-    return [(min(int(b or 0), 9) * 10, count) for b, count in rows]
+    # 100 % falls in band 10: fold it into the 90–100 % band (one row per band, not two starting at 90).
+    counts: dict[int, int] = {}
+    for b, count in rows:
+        start = min(int(b or 0), 9) * 10
+        counts[start] = counts.get(start, 0) + count
+    return sorted(counts.items())
 
 
 def question_difficulty(root: Organization, filters: Filters, limit: int = 20) -> list[dict]:

@@ -237,3 +237,13 @@ def test_oversized_upload_gets_a_friendly_413_page(tree, make_user, auth, client
     response = client.post("/members/import", data={"file": (__import__("io").BytesIO(b"x" * 4096), "big.csv")})
     assert response.status_code == 413
     assert "太大" in response.get_data(as_text=True)
+
+
+def test_production_accepts_a_secret_key_from_the_environment():
+    import subprocess
+    import sys
+    script = "from learning_app import create_app; create_app('production'); print('ok')"
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
+                            env={**__import__("os").environ, "SECRET_KEY": "from-the-environment",
+                                 "DATABASE_URL": "sqlite://"})
+    assert result.stdout.strip() == "ok", result.stderr
