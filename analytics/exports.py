@@ -58,7 +58,7 @@ class Period:
     @classmethod
     def from_args(cls, args) -> "Period":
         today = date.today()
-        year = args.get("year", type=int) or today.year
+        year = year_from_args(args)
         if args.get("quarter", type=int) in (1, 2, 3, 4):
             quarter = args.get("quarter", type=int)
             start = date(year, 3 * quarter - 2, 1)
@@ -70,6 +70,12 @@ class Period:
     @property
     def number(self) -> int:
         return (self.start.month - 1) // 3 + 1 if self.kind == "quarter" else self.start.month
+
+
+def year_from_args(args) -> int:
+    """The ?year= asked for, or this year when it is missing or outside what dates can hold."""
+    year = args.get("year", type=int)
+    return year if year is not None and 1 <= year < 9999 else date.today().year
 
 
 def _month_end(first: date) -> date:

@@ -38,6 +38,7 @@ class Filters:
 
 def _date(text):
     try:
-        return date.fromisoformat(text) if text else None
+        value = date.fromisoformat(text) if text else None
     except ValueError:
         return None
+    return value if value != date.max else None  # the day after it (the range's end) does not exist

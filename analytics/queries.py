@@ -115,7 +115,10 @@ def _required_hours():
 def hours_per_member(root: Organization, filters: Filters):
     """Each member in scope with their credited hours in the year (0 when none): a subquery."""
     member_org = aliased(Organization)
-    totals = (select(StudyHoursEntry.user_id, func.sum(StudyHoursEntry.hours).label("hours"))
+    # The ledger holds tenths: round the sum so that SQLite's floating-point addition (0.2 + 27.9 + 3.9
+    # = 31.999…) cannot put a member exactly on the requirement below it.
+    credited = func.round(func.sum(StudyHoursEntry.hours), 1, type_=db.Numeric(10, 1))
+    totals = (select(StudyHoursEntry.user_id, credited.label("hours"))
               .where(StudyHoursEntry.year == filters.year).group_by(StudyHoursEntry.user_id).subquery("totals"))
     return (select(User.id.label("user_id"), User.org_id.label("org_id"),
                    func.coalesce(totals.c.hours, 0).label("hours"), _required_hours().label("required"))
@@ -190,7 +193,7 @@ def funnel(root: Organization, filters: Filters) -> dict[str, int]:
         select(func.count(), func.count(Enrolment.id),
                func.sum(case((Enrolment.lessons_done >= func.coalesce(lessons.c.lessons, 0), 1), else_=0)),
                func.count(passed.c.user_id),
-               func.sum(case((Enrolment.completed_at.is_not(None), 1), else_=0)))
+               func.sum(case((_completed_condition(filters), 1), else_=0)))
         .select_from(pairs)
         .outerjoin(Enrolment, and_(Enrolment.user_id == pairs.c.user_id, Enrolment.course_id == pairs.c.course_id))
         .outerjoin(lessons, lessons.c.course_id == pairs.c.course_id)
@@ -263,9 +266,11 @@ def attendance_by_month(root: Organization, filters: Filters) -> list[tuple[str,
 
 def courses_assigned_within(root: Organization) -> list[tuple[int, str]]:
     """Courses with an active assignment at or above any node of the subtree (for the filter)."""
+    in_reach = select(Organization.id).where(or_(root.subtree_filter(), Organization.id.in_(root.ancestor_ids)))
     rows = db.session.execute(
         select(Course.id, CourseRevision.title).join(CourseRevision, Course.published_revision_id == CourseRevision.id)
-        .where(Course.id.in_(select(Assignment.course_id).where(Assignment.is_active.is_(True))))
+        .where(Course.id.in_(select(Assignment.course_id).where(Assignment.is_active.is_(True),
+                                                               Assignment.org_id.in_(in_reach))))
         .order_by(CourseRevision.title))
     return list(rows)
 

@@ -57,14 +57,16 @@ def dashboard():
     months = queries.attendance_by_month(root, filters)
     deadline = queries.earliest_deadline(root, filters)
     figures = {
-        "completion": figure_json(charts.completion_by_child(children, tree.total)) if children else None,
+        "completion": figure_json(charts.completion_by_child(children, tree.total))
+        if any(tree.total[node.id].assigned for node in children) else None,
         "treemap": figure_json(charts.subtree_treemap(tree.nodes, tree.total, root)) if total.members else None,
         "timeline": figure_json(charts.completion_line(per_day, total.assigned, deadline)) if per_day else None,
         "funnel": figure_json(charts.funnel_figure(stages)) if stages["assigned"] else None,
         "scores": figure_json(charts.score_histogram(bands)) if bands else None,
         "difficulty": figure_json(charts.difficulty_bars(difficulty)) if difficulty else None,
         "hours": figure_json(charts.hours_histogram(hours_bins, required)) if total.members else None,
-        "hours_share": figure_json(charts.hours_share_by_child(children, tree.total)) if children else None,
+        "hours_share": figure_json(charts.hours_share_by_child(children, tree.total))
+        if any(tree.total[node.id].members for node in children) else None,
         "attendance": figure_json(charts.attendance_bars(months)) if months else None,
     }
     return render_template(
@@ -139,7 +141,7 @@ def site_evaluation():
     """Monthly, quarterly or year-end evaluation of the sites in the viewer's subtree."""
     root = get_dashboard_root(request.args.get("org", type=int), current_user)
     if request.args.get("view") == "year":
-        year = request.args.get("year", type=int) or date.today().year
+        year = exports.year_from_args(request.args)
         period = exports.Period("year", date(year, 1, 1), date(year, 12, 31))
     else:
         period = exports.Period.from_args(request.args)

@@ -102,3 +102,13 @@ def session_signups(session):
 def user_by_login(login_id: str):
     from sqlalchemy import func
     return db.session.scalar(select(User).where(func.lower(User.login_id) == (login_id or "").strip().lower()))
+
+
+def invited_to_base(user, base) -> bool:
+    """Whether the member's organisation (or one above it) is invited to any session at the base."""
+    if user.org is None:
+        return False
+    return db.session.scalar(select(SessionInvitation.id).join(BaseSession,
+                                                               SessionInvitation.session_id == BaseSession.id)
+                             .where(BaseSession.base_id == base.id,
+                                    SessionInvitation.org_id.in_(user.org.ancestor_ids)).limit(1)) is not None

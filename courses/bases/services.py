@@ -114,6 +114,8 @@ def record_collective_study(actor, site: Site, title: str, held_at, minutes: int
     """Record a session and credit every attendee: the lessons studied and the hours, once each."""
     if not site.can_manage(actor):
         raise BaseRuleError(_("Only the site's staff record its collective study."))
+    if _aware(held_at) > utcnow() + timedelta(minutes=5):
+        raise BaseRuleError(_("A collective study is recorded after it was held, not before."))
     study = CollectiveStudy(site_id=site.id, title=title.strip(), course_id=course.id if course else None,
                             lesson_keys=",".join(lesson_keys), held_at=held_at, minutes=minutes,
                             hours=Decimal(str(hours)), recorded_by_id=actor.id)
@@ -149,7 +151,7 @@ def _credit_attendee(actor, study: CollectiveStudy, user) -> None:
         keys = [key for key in study.lesson_keys.split(",") if key]
         for key in keys:
             _complete_lesson_for(user, course, key, study)
-        check_course_completion(user, course)
+        check_course_completion(user, course, _aware(study.held_at))
 
 
 def _complete_lesson_for(user, course, key, study):
@@ -211,6 +213,7 @@ def schedule_session(actor, base: Base, topic: str, starts_at, ends_at, hours, c
         raise BaseRuleError(_("Only the base's managers schedule its sessions."))
     if ends_at <= starts_at:
         raise BaseRuleError(_("The session must end after it starts."))
+    invited_orgs = list({org.id: org for org in invited_orgs or ()}.values())  # once each (unique per session)
     if not invited_orgs or not all(actor.can_see_org(org) for org in invited_orgs):
         raise BaseRuleError(_("Invite at least one organisation you supervise."))
     session = BaseSession(base_id=base.id, topic=topic.strip(), starts_at=starts_at, ends_at=ends_at,
@@ -268,7 +271,10 @@ def mark_attendance(actor, session: BaseSession, user, reason: str, now=None) ->
         raise BaseRuleError(_("Give the reason for marking attendance by hand."))
     if not session.invites(user):
         raise BaseRuleError(_("The member's organisation is not invited to this session."))
-    attendance = _attend(user, session, "manual", actor, reason.strip(), now or utcnow())
+    now = now or utcnow()
+    if now < _aware(session.starts_at) - EARLY_CHECKIN:
+        raise BaseRuleError(_("Attendance can be marked once the session has begun."))
+    attendance = _attend(user, session, "manual", actor, reason.strip(), now)
     record_audit(actor, "base.mark_attendance", session, {"user_id": user.id, "reason": reason.strip()[:300]})
     return attendance
 

@@ -172,6 +172,20 @@ class World:
             bands[min(band, 9) * 10] += 1
         return sorted(bands.items())
 
+    def question_difficulty(self, root, filters):
+        """{question id: (times answered, % answered right)} over graded attempts in scope."""
+        ids = {u.id for u in self.members(root, filters)}
+        answered, right = Counter(), Counter()
+        for attempt in self.attempts:
+            if attempt.status != AttemptStatus.GRADED or attempt.user_id not in ids:
+                continue
+            if filters.course_id and attempt.quiz.course_id != filters.course_id:
+                continue
+            for answer in attempt.answers:
+                answered[answer.question_id] += 1
+                right[answer.question_id] += answer.score is not None and answer.score >= answer.points
+        return {qid: (n, round(100 * right[qid] / n, 1)) for qid, n in answered.items()}
+
     def action_list(self, root, filters, kind, today):
         """not_started / overdue: {(user id, course title)}; below_hours: {(user id, None)}."""
         if kind == "below_hours":

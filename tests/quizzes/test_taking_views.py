@@ -465,3 +465,23 @@ def test_json_responses_are_json(client, auth, member, quiz_of_each):
     response = autosave(client, attempt_id, 0, None)
     assert response.status_code == 200
     assert json.loads(response.get_data(as_text=True))["saved"] is True
+
+
+# --- query budget ------------------------------------------------------------------------------------
+
+def test_the_attempt_page_costs_the_same_for_few_or_many_questions(client, auth, member, author, bank,
+                                                                   make_question, make_quiz, count_queries):
+    def queries_for(count):
+        quiz = make_quiz(author, *[make_question(bank, kind, tags=["党章"])
+                                   for kind in ("single", "multiple", "true_false", "fill_blank") * count])
+        attempt_id = start(client, quiz)
+        for position in range(2):
+            autosave(client, attempt_id, position, None)
+        with count_queries() as counted:
+            assert client.get(f"/quizzes/attempts/{attempt_id}").status_code == 200
+        with count_queries() as saved:
+            assert autosave(client, attempt_id, 0, None).status_code == 200
+        return counted["n"], saved["n"]
+
+    auth.login(member)
+    assert queries_for(1) == queries_for(6)

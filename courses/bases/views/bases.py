@@ -5,7 +5,6 @@ import segno
 from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from markupsafe import Markup
 
 from learning_app.extensions import db
 from learning_app.models import Organization, utcnow
@@ -17,7 +16,7 @@ from ...models import Course, FileKind
 from ...uploads import UploadRefused, save_upload, storage_path
 from .. import checkin, queries, services
 from ..forms import BaseForm, CheckInForm, MarkForm, SessionForm
-from ..models import BasePhoto
+from ..models import Base, BasePhoto
 from ..permissions import get_base_or_404, get_session_for_managing, get_session_for_member
 from ..services import BaseRuleError
 from . import bp
@@ -175,13 +174,14 @@ def upload_photo(base_id):
 @bp.route("/bases/photos/<int:photo_id>")
 @login_required
 def serve_photo(photo_id):
-    """Base photos are for signed-in members (a base's address and pictures are not public)."""
+    """A base's photos are for its managers and for members invited to one of its sessions."""
     photo = db.session.get(BasePhoto, photo_id)
-    if photo is None:
+    base = db.session.get(Base, photo.base_id) if photo else None
+    if base is None or not (base.can_manage(current_user) or queries.invited_to_base(current_user, base)):
         abort(404)
     path = storage_path(photo.storage_name)
     if not path.is_file():
-        abort(404)  # the record outlived its file (a restore without uploads): say so, do not crash
+        abort(404)
     response = send_file(path, mimetype=photo.mime_type, conditional=True, max_age=3600)
     response.headers["Content-Disposition"] = f"inline; filename=\"base-photo-{photo.id}\""
     response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"

@@ -166,12 +166,18 @@ def test_png_photo_is_accepted_and_served_with_nosniff(world, base, login, uploa
     assert (photo.base_id, photo.mime_type, photo.caption) == (base.id, "image/png", "基地大门")
     assert "gate" not in photo.storage_name
 
-    served = login(world["member_b1"]).get(f"/bases/photos/{photo.id}")
+    served = client.get(f"/bases/photos/{photo.id}")
     assert served.status_code == 200
     assert served.mimetype == "image/png"
     assert served.headers["X-Content-Type-Options"] == "nosniff"
     assert served.data == png
     assert f"/bases/photos/{photo.id}" in client.get(f"/bases/{base.id}").get_data(as_text=True)
+
+
+def test_photo_is_hidden_from_members_not_invited_to_the_base(world, base, login, upload_dir):
+    upload(login(world["manager"]), base, fixture_bytes("image.png"), "gate.png")
+    [photo] = db.session.scalars(select(BasePhoto)).all()
+    assert login(world["member_b1"]).get(f"/bases/photos/{photo.id}").status_code == 404
 
 
 @pytest.mark.parametrize("data,name", [
@@ -230,3 +236,16 @@ def test_an_admin_sees_and_manages_every_base_and_site(world, base, make_site, m
     sites = client.get("/sites/manage")
     assert sites.status_code == 200 and "甲一学习站" in sites.get_data(as_text=True)
     assert client.get(f"/sites/{site.id}/manage").status_code == 200
+
+
+def test_inviting_the_same_org_twice_invites_it_once(world, base, login):
+    session = services.schedule_session(world["manager"], base, "主题", NOW, NOW + timedelta(hours=1), 1, 10,
+                                        [world["a1"], world["a1"]])
+    db.session.commit()
+    assert [i.org_id for i in session.invitations] == [world["a1"].id]
+    response = login(world["manager"]).post(f"/bases/{base.id}", data={
+        "topic": "重复邀请", "starts_at": "2025-07-01T09:00", "ends_at": "2025-07-01T11:30", "hours": "2",
+        "capacity": "30", "course_id": "0", "invited": [str(world["a2"].id), str(world["a2"].id)]})
+    assert response.status_code == 302
+    session = db.session.scalar(select(BaseSession).where(BaseSession.topic == "重复邀请"))
+    assert [i.org_id for i in session.invitations] == [world["a2"].id]

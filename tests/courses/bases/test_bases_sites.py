@@ -134,7 +134,7 @@ def test_notice_markup_is_escaped(world, site, staffer, reviewer, login):
     assert "<script>alert(1)</script>" not in home
 
 
-def test_an_author_cannot_approve_their_own_notice(world, site, make_user, login, make_site):
+def test_an_author_cannot_approve_their_own_notice(world, site, make_user, login):
     writer = make_user(world["a1"], roles=["reviewer"])
     services.appoint_staff(world["manager"], fresh(site), writer)
     db.session.commit()
