@@ -67,19 +67,29 @@ def _in_set(column, value_column):
 
 
 def assignment_pairs(root: Organization, filters: Filters):
-    """(member, course) pairs that some active assignment covers, with the earliest deadline."""
+    """(member, course) pairs that some active assignment covers, with the earliest deadline.
+
+    Coverage is first worked out per organisation (nodes x assignments, a few thousand rows),
+    then members join their own node by id: the path comparison never runs per member.
+    """
     member_org, assigning_org = aliased(Organization), aliased(Organization)
-    query = (select(User.id.label("user_id"), User.org_id.label("org_id"), Assignment.course_id.label("course_id"),
-                    func.min(Assignment.deadline).label("deadline"))
-             .join(member_org, User.org_id == member_org.id)
-             .join(Assignment, Assignment.is_active.is_(True))
-             .join(assigning_org, Assignment.org_id == assigning_org.id)
-             .where(_member_scope(root, filters, member_org),
-                    member_org.path.like(assigning_org.path + literal("%")),
-                    _in_set(Assignment.categories, User.category), _in_set(Assignment.positions, User.position)))
+    covered = (select(member_org.id.label("org_id"), Assignment.course_id.label("course_id"),
+                      Assignment.deadline.label("deadline"), Assignment.categories.label("categories"),
+                      Assignment.positions.label("positions"))
+               .join(assigning_org, member_org.path.like(assigning_org.path + literal("%")))
+               .join(Assignment, Assignment.org_id == assigning_org.id)
+               .where(Organization.subtree_condition(root.path, member_org.path), Assignment.is_active.is_(True)))
     if filters.course_id:
-        query = query.where(Assignment.course_id == filters.course_id)
-    return query.group_by(User.id, User.org_id, Assignment.course_id).subquery("pairs")
+        covered = covered.where(Assignment.course_id == filters.course_id)
+    covered = covered.cte("covered")
+    conditions = [User.is_active_account.is_(True), _in_set(covered.c.categories, User.category),
+                  _in_set(covered.c.positions, User.position)]
+    if filters.category:
+        conditions.append(User.category == filters.category)
+    query = (select(User.id.label("user_id"), User.org_id.label("org_id"), covered.c.course_id.label("course_id"),
+                    func.min(covered.c.deadline).label("deadline"))
+             .join(covered, User.org_id == covered.c.org_id).where(*conditions))
+    return query.group_by(User.id, User.org_id, covered.c.course_id).subquery("pairs")
 
 
 def _completed_condition(filters: Filters):
