@@ -143,6 +143,8 @@ def save_answer(user, attempt: Attempt, position: int, response, now=None) -> At
     # Lock the attempt row: a submission running in another request finishes first, and then this one
     # sees it closed, so no answer changes after grading (FOR UPDATE is a no-op on SQLite).
     still_open = db.session.scalar(select(Attempt.open_slot).where(Attempt.id == attempt.id).with_for_update())
+    if attempt.open_slot == 1 and still_open != 1:
+        db.session.refresh(attempt)
     if attempt.open_slot != 1:
         raise AttemptError(_("This attempt has been submitted; answers can no longer change."))
     if attempt.deadline_at and now > aware(attempt.deadline_at) + GRACE:

@@ -60,6 +60,7 @@ def answer_practice(user, day: PracticeDay, responses: dict) -> PracticeDay:
     if day.user_id != user.id:
         raise PermissionError("not the member's practice")
     # Lock the day's row so that two tabs answering at once grade it once (a no-op on SQLite).
+    db.session.refresh(day, with_for_update=True)
     if day.finished_at is not None:
         return day
     cleaned, correct = {}, 0

@@ -1,4 +1,5 @@
 """每日一练: five questions a day from banks meant for the member, graded once, points and streak."""
+import time
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -244,7 +245,14 @@ def test_the_practice_day_follows_the_organisations_time_zone(member, bank, make
 # --- two tabs at once (PostgreSQL) ---------------------------------------------------------------------
 
 @on_postgres
-def test_answering_in_two_tabs_at_once_grades_the_day_once(app, member, bank, make_question):
+def test_answering_in_two_tabs_at_once_grades_the_day_once(app, member, bank, make_question, monkeypatch):
+    real_score = practice.score_fraction
+
+    def slow_score(question, response):
+        time.sleep(0.1)  # widen the window between "not finished yet" and writing the result
+        return real_score(question, response)
+
+    monkeypatch.setattr(practice, "score_fraction", slow_score)
     fill(bank, make_question, 5)
     practice_day = practice.todays_practice(member, TODAY)
     db.session.commit()
