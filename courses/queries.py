@@ -178,3 +178,17 @@ def revision_file_ids(revision: CourseRevision) -> set[int]:
 def files_of_course(course_id: int) -> list[StoredFile]:
     return list(db.session.scalars(select(StoredFile).where(StoredFile.course_id == course_id)
                                    .order_by(StoredFile.id)))
+
+
+def learning_summary(user) -> dict:
+    """The member's year at a glance for the home page: hours against the requirement, open work."""
+    from learning_app.timezones import utc_to_local
+    from learning_app.models import utcnow
+    year = utc_to_local(utcnow()).year
+    items = my_learning(user)
+    hours = hours_in_year(user, year)
+    required = user.yearly_hours_required
+    return {"year": year, "hours": hours, "required": required,
+            "percent": min(100, round(100 * hours / required)) if required else 100,
+            "open": sum(1 for item in items if not item["completed"]),
+            "overdue": sum(1 for item in items if item["overdue"])}

@@ -22,6 +22,21 @@ def add_navigation(order, endpoint, label, allowed):
         NAVIGATION.sort(key=lambda entry: entry[0])
 
 
+# (order, template, context function, who sees it): panels that feature packages show on the home page.
+HOME_PANELS = []
+
+
+def add_home_panel(order, template, context, allowed):
+    if not any(panel[1] == template for panel in HOME_PANELS):
+        HOME_PANELS.append((order, template, context, allowed))
+        HOME_PANELS.sort(key=lambda panel: panel[0])
+
+
+def home_panels_for(user):
+    """[(template, context)] of the panels this user sees, each context built by its package."""
+    return [(template, context(user)) for _, template, context, allowed in HOME_PANELS if allowed(user)]
+
+
 def navigation_for(user):
     """The menu entries this user's roles allow, in display order."""
     if not user.is_authenticated:

@@ -4,9 +4,10 @@ from flask_babel import lazy_gettext as _l
 
 from learning_app.models import Role
 from learning_app.signals import demo_seeded
-from learning_app.templating import add_navigation
+from learning_app.templating import add_home_panel, add_navigation
 
 from ..demo import seed_demo_courses
+from ..queries import learning_summary
 
 bp = Blueprint("courses", __name__, url_prefix="/courses", template_folder="../templates")
 
@@ -26,6 +27,7 @@ def register_navigation(state):
     add_navigation(21, "courses.review_queue", _l("Review queue"), lambda user: user.has_role(Role.REVIEWER))
     state.app.jinja_env.globals.update(event_labels=EVENT_LABELS, source_labels=SOURCE_LABELS)
     demo_seeded.connect(seed_demo_courses)
+    add_home_panel(10, "courses/panels/home.html", learning_summary, lambda user: user.is_member)
 
 
 from . import authoring, files, learning, review  # noqa: E402,F401  (the modules add their routes to bp)

@@ -4,6 +4,7 @@ from flask_login import current_user, login_required
 from ..extensions import db
 from ..models import MemberCategory
 from ..orgs.queries import path_label, subtree_member_counts
+from ..templating import home_panels_for
 
 bp = Blueprint("main", __name__, template_folder="templates")
 
@@ -15,7 +16,7 @@ def home():
     if current_user.manages_people:
         counts = subtree_member_counts(current_user.visible_orgs_condition())
     return render_template("main/home.html", org_label=path_label(current_user.org),
-                           counts=counts, categories=list(MemberCategory))
+                           counts=counts, categories=list(MemberCategory), panels=home_panels_for(current_user))
 
 
 @bp.route("/language", methods=["POST"])

@@ -96,3 +96,8 @@ def streak(user, today: date | None = None) -> int:
 def total_points(user) -> int:
     return db.session.scalar(select(func.coalesce(func.sum(PracticeDay.points), 0))
                              .where(PracticeDay.user_id == user.id))
+
+
+def practice_summary(user) -> dict:
+    """Points and streak for the member's own home page (never shown to anyone else)."""
+    return {"points": total_points(user), "streak": streak(user)}

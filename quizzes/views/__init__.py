@@ -4,9 +4,10 @@ from flask_babel import lazy_gettext as _l
 
 from courses.completion import register_requirement
 from learning_app.models import Role
-from learning_app.templating import add_navigation
+from learning_app.templating import add_home_panel, add_navigation
 
 from ..completion import final_quizzes_passed
+from ..services.practice import practice_summary
 from ..cli import import_questions_command
 from .formatting import plain_options, response_text, status_label, type_label
 
@@ -22,6 +23,7 @@ def register(state):
     add_navigation(23, "quizzes.question_review_queue", _l("Question review"),
                    lambda user: user.has_role(Role.REVIEWER))
     register_requirement(final_quizzes_passed)
+    add_home_panel(20, "quizzes/panels/home.html", practice_summary, lambda user: user.is_member)
     state.app.jinja_env.globals.update(response_text=response_text, plain_options=plain_options,
                                        type_label=type_label, status_label=status_label)
     state.app.cli.add_command(import_questions_command)
