@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import String, and_, case, cast, extract, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
-from courses.bases.models import Attendance, BaseSession, CollectiveAttendance, CollectiveStudy
+from courses.bases.models import Attendance, CollectiveAttendance, CollectiveStudy
 from courses.models import Assignment, Course, CourseRevision, Enrolment, Lesson, StudyHoursEntry
 from learning_app.extensions import db
 from learning_app.models import Organization, PositionLevel, User

@@ -7,7 +7,6 @@ ledger rows, quiz attempts and base attendance are spread over the year.
 """
 from __future__ import annotations
 
-import math
 import random
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal

@@ -1,7 +1,7 @@
 """The supervisor dashboard, its action lists, exports and the printable report."""
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required

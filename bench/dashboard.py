@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import event, select, text  # noqa: E402
+from sqlalchemy import event, select  # noqa: E402
 
 from analytics import charts, queries  # noqa: E402
 from analytics.filters import Filters  # noqa: E402

@@ -1,7 +1,6 @@
 """Courses and their revisions, material files, assignments, learning progress and the study-hours ledger."""
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import date, datetime
 from decimal import Decimal

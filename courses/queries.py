@@ -4,16 +4,16 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import func, literal, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from learning_app.extensions import db
 from learning_app.search import ESCAPE, contains_pattern
-from learning_app.models import Organization, User
+from learning_app.models import Organization
 
 from .markdown import FILE_REFERENCE_IN_TEXT
-from .models import (Assignment, Chapter, Course, CourseRevision, Enrolment, EnrolmentSource, Lesson,
-                     LessonProgress, ReviewEvent, RevisionStatus, StoredFile, StudyHoursEntry)
+from .models import (Assignment, Chapter, Course, CourseRevision, Enrolment, Lesson, LessonProgress,
+                     ReviewEvent, RevisionStatus, StoredFile, StudyHoursEntry)
 
 
 def _set_contains(column, value):

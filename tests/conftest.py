@@ -1,6 +1,5 @@
 """Fixtures: a fresh app and database per test, factory helpers for data, and query counting."""
 import itertools
-import os
 
 import pytest
 from flask.testing import FlaskClient

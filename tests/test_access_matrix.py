@@ -20,7 +20,6 @@ xfail(strict=True) with the reason (Row.bugs), so it shows as "x" until fixed an
 until the mark is removed.
 """
 import io
-import os
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse

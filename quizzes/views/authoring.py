@@ -10,7 +10,7 @@ from flask import (Response, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from courses.models import Course, decode_set, encode_set
+from courses.models import Course, encode_set
 from learning_app.extensions import db
 from learning_app.models import Role, utcnow
 from learning_app.orgs.queries import path_labels, whole_tree
@@ -20,7 +20,7 @@ from .. import queries
 from ..forms import OPTION_LETTERS, BankForm, DrawForm, FixedItemForm, GradeForm, ImportForm, QuestionForm, QuizForm
 from ..importers import QuestionImportError, parse_questions
 from ..importers.table import template_csv, template_workbook
-from ..models import Attempt, AttemptAnswer, Question, QuestionBank, QuestionStatus, QuestionType
+from ..models import Attempt, AttemptAnswer, Question, QuestionStatus, QuestionType
 from ..permissions import get_bank_for_edit, get_quiz_for_edit, get_quiz_for_grading
 from ..services import attempts as attempt_services
 from ..services import banks, quizzes

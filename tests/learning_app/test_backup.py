@@ -1,5 +1,4 @@
 """`flask backup` writes a snapshot that restores into a new instance with every record and file."""
-import io
 import os
 import shutil
 

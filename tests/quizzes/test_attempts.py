@@ -11,7 +11,6 @@ from courses.models import Enrolment, EnrolmentSource, StudyHoursEntry
 from courses.services import learning
 from learning_app.extensions import db
 from learning_app.models import User
-from quizzes.completion import final_quizzes_passed
 from quizzes.models import (Attempt, AttemptAnswer, AttemptStatus, GradingMethod, Question, QuestionStatus,
                             ReviewPolicy)
 from quizzes.services import attempts, banks, quizzes

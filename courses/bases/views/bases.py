@@ -18,20 +18,8 @@ from .. import checkin, queries, services
 from ..forms import BaseForm, CheckInForm, MarkForm, SessionForm
 from ..models import Base, BasePhoto
 from ..permissions import get_base_or_404, get_session_for_managing, get_session_for_member
-from ..services import BaseRuleError
 from . import bp
-
-
-def _guard(action, message, target):
-    try:
-        action()
-    except BaseRuleError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(message, "success")
-    return redirect(target)
+from .common import guard as _guard
 
 
 def _org_choices():

@@ -16,20 +16,8 @@ from ...markdown import render_markdown
 from .. import queries, services
 from ..forms import CollectiveStudyForm, CorrectionForm, FeatureForm, NoticeForm, SiteForm, StaffForm
 from ..permissions import get_notice_or_404, get_site_for_managing, get_study_for_managing
-from ..services import BaseRuleError
 from . import bp
-
-
-def _guard(action, message, target):
-    try:
-        action()
-    except BaseRuleError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(message, "success")
-    return redirect(target)
+from .common import guard as _guard
 
 
 def notice_html(notice) -> Markup:
