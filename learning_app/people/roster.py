@@ -91,7 +91,11 @@ def _read_csv(data: bytes) -> list[list[str]]:
         raise RosterFileError(_("The CSV file is neither UTF-8 nor GBK encoded.")) from error
     if "\x00" in text:
         raise RosterFileError(_("This is not a text CSV file."))
-    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+    try:
+        # newline="" lets the csv module handle \r, \n and \r\n (and quoted line breaks) itself.
+        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
+    except csv.Error as error:
+        raise RosterFileError(_("The CSV file cannot be read.")) from error
 
 
 def _header_map(header: list[str]) -> dict[str, int]:

@@ -103,3 +103,177 @@ def test_member_plays_the_audio_lesson_to_completion(live_app, visitors):
 def _lessons(course):
     from courses import queries
     return queries.load_revision(course.published_revision_id).lessons
+
+
+def _make_quiz(live_app):
+    """Three approved single-choice questions in a published 10-minute quiz open to everyone."""
+    from quizzes.importers import ParsedQuestion
+    from quizzes.services import banks, quizzes
+
+    with live_app.app_context():
+        author, reviewer = user("author"), user("reviewer")
+        bank = banks.create_bank(author, "浏览器测试题库")
+        questions = [banks.add_question(author, bank, ParsedQuestion(
+            line=number, type="single", stem=f"第{number}题：哪一项正确？",
+            options=[{"key": key, "text": f"选项{key}{number}", "weight": 0.0} for key in "ABCD"],
+            answer="B", title=f"题{number}")) for number in (1, 2, 3)]
+        banks.submit_questions(author, questions)
+        for question in questions:
+            banks.approve_question(reviewer, question)
+        quiz = quizzes.create_quiz(author, "浏览器测验", time_limit_minutes=10, org_id=None,
+                                   shuffle_questions=False, shuffle_options=False)
+        for question in questions:
+            quizzes.add_fixed_question(author, quiz, question)
+        quizzes.set_published(author, quiz, True)
+        db.session.commit()
+        return quiz.id
+
+
+def test_quiz_answers_survive_a_reload_and_submit(live_app, visitors):
+    from quizzes.models import Attempt
+
+    quiz_id = _make_quiz(live_app)
+    member = visitors(PHONE)
+    page = member.page
+    page.on("dialog", lambda dialog: dialog.accept())
+    member.log_in("member", "Member@2026")
+    page.goto(f"/quizzes/{quiz_id}")
+    page.locator(f"form[action$='/quizzes/{quiz_id}/start'] button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/quizzes/attempts/\d+$"))
+    attempt_url = page.url
+
+    questions = page.locator("fieldset.question")
+    expect(questions).to_have_count(3)
+    for index, key in ((0, "B"), (1, "C")):
+        fieldset = questions.nth(index)
+        with page.expect_response(lambda r: "/answers/" in r.url and r.request.method == "POST") as saved:
+            fieldset.locator(f"input[type=radio][value='{key}']").check()
+        assert saved.value.ok, saved.value.text()
+        expect(fieldset.locator(".save-state")).to_have_text(re.compile("已保存|Saved"))
+
+    page.reload()
+    page.wait_for_load_state()
+    assert page.url == attempt_url
+    questions = page.locator("fieldset.question")
+    expect(questions.nth(0).locator("input[value='B']")).to_be_checked()
+    expect(questions.nth(1).locator("input[value='C']")).to_be_checked()
+    expect(questions.nth(2).locator("input:checked")).to_have_count(0)
+
+    page.locator("button[name=action][value=submit]").click()
+    page.wait_for_url(re.compile(r"/quizzes/attempts/\d+/result$"))
+    expect(page.locator("main")).to_contain_text("浏览器测验")
+    with live_app.app_context():
+        attempt = db.session.scalar(select(Attempt).where(Attempt.user_id == user("member").id,
+                                                              Attempt.quiz_id == quiz_id))
+        assert attempt is not None and attempt.submitted_at is not None
+    member.finish("02-member-quiz-result")
+
+
+def test_member_checks_in_with_the_code_on_the_supervisors_screen(live_app, visitors):
+    from courses.bases import services as base_services
+    from courses.bases.models import Attendance
+    from learning_app.models import utcnow
+
+    with live_app.app_context():
+        supervisor, general = user("supervisor"), org("教育系统党总支")
+        base = base_services.register_base(supervisor, general, name="浏览器测试教育基地", capacity=40,
+                                           address="江南市人民路1号")
+        now = utcnow()
+        session = base_services.schedule_session(supervisor, base, "红色教育现场学习", now - timedelta(minutes=10),
+                                                 now + timedelta(hours=2), 2, 40, [general])
+        db.session.commit()
+        session_id = session.id
+
+    organiser = visitors(DESKTOP)
+    organiser.log_in("supervisor", "Super@2026")
+    organiser.page.goto(f"/bases/sessions/{session_id}/code")
+    code_box = organiser.page.locator("#code")
+    expect(code_box).to_have_text(re.compile(r"^\d{6}$"))
+    code = code_box.inner_text().strip()
+    expect(organiser.page.locator("#qr svg")).to_have_count(1)
+
+    member = visitors(PHONE)
+    page = member.page
+    member.log_in("member", "Member@2026")
+    page.goto(f"/bases/sessions/{session_id}")
+    page.locator("form.checkin-card input[name=code]").fill(code)
+    page.locator("form.checkin-card button[type=submit]").click()
+    page.wait_for_url(re.compile(rf"/bases/sessions/{session_id}$"))
+    expect(page.locator(".alert-success").first).to_be_visible()
+    expect(page.locator(".alert-danger")).to_have_count(0)
+
+    with live_app.app_context():
+        attendance = db.session.scalar(select(Attendance).where(Attendance.session_id == session_id,
+                                                                Attendance.user_id == user("member").id))
+        assert attendance is not None and attendance.method == "code"
+    organiser.finish("03-supervisor-code-screen")
+    member.finish("03-member-checked-in")
+
+
+def test_author_uploads_and_submits_and_reviewer_publishes(live_app, visitors):
+    from courses.models import Course
+
+    title = "浏览器测试课程：党章学习"
+    author = visitors(DESKTOP)
+    page = author.page
+    page.on("dialog", lambda dialog: dialog.accept())
+    author.log_in("author", "Author@2026")
+    page.goto("/courses/authoring/new")
+    page.fill("input[name=title]", title)
+    page.fill("textarea[name=summary]", "在浏览器中创建、上传并提交审核的课程。")
+    page.fill("input[name=hours]", "1")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/courses/authoring/\d+$"))
+    course_id = int(page.url.rsplit("/", 1)[1])
+
+    page.fill("input[name='chapter-title']", "第一章 党章原文")
+    page.locator(f"form[action$='/courses/authoring/{course_id}/chapters'] button[type=submit]").click()
+    expect(page.locator(".alert-success")).to_be_visible()
+    lesson_form = page.locator(f"form[action*='/courses/authoring/{course_id}/chapters/'][action$='/lessons']").first
+    lesson_form.locator("input[name='lesson-title']").fill("党章全文（PDF）")
+    lesson_form.locator("select[name='lesson-kind']").select_option("document")
+    lesson_form.locator("button[type=submit]").click()
+    page.wait_for_url(re.compile(rf"/courses/authoring/{course_id}/lessons/\w+$"))
+
+    upload = page.locator("form[action$='/files']")
+    upload.locator("input[type=file]").set_input_files(str(FIXTURES / "document.pdf"))
+    upload.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    expect(page.locator(".alert-success")).to_contain_text("document.pdf")
+
+    page.goto(f"/courses/authoring/{course_id}")
+    page.locator(f"form[action$='/courses/authoring/{course_id}/submit'] button[type=submit]").click()
+    page.wait_for_load_state()
+    expect(page.locator(".alert-success")).to_be_visible()
+    author.finish("04-author-submitted")
+
+    reviewer = visitors(DESKTOP)
+    page = reviewer.page
+    reviewer.log_in("reviewer", "Review@2026")
+    page.goto("/courses/review")
+    page.get_by_role("link", name=title).click()
+    page.wait_for_url(re.compile(rf"/courses/review/{course_id}$"))
+    expect(page.locator("main")).to_contain_text("document.pdf")
+    page.locator("button[formaction$='/approve']").click()
+    page.wait_for_url(re.compile(r"/courses/review$"))
+    expect(page.locator(".alert-success")).to_be_visible()
+
+    with live_app.app_context():
+        course = db.session.get(Course, course_id)
+        assert course.published_revision_id is not None
+    reviewer.finish("04-reviewer-approved")
+
+
+def test_supervisor_dashboard_draws_its_charts_offline(live_app, visitors):
+    supervisor = visitors(DESKTOP)
+    page = supervisor.page
+    supervisor.log_in("supervisor", "Super@2026")
+    with page.expect_response(lambda r: r.url.endswith("/plotly.min.js")) as plotly:
+        page.goto("/dashboard/")
+    assert plotly.value.ok
+    page.wait_for_selector(".chart .main-svg", state="attached", timeout=15_000)
+    assert page.evaluate("typeof window.Plotly") == "object"
+    drawn = page.locator(".chart .main-svg")
+    assert drawn.count() >= 1
+    assert page.locator(".chart svg").count() >= 1
+    supervisor.finish("05-supervisor-dashboard")
