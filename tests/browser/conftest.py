@@ -14,8 +14,6 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 
 
-
-
 @pytest.fixture(scope="module")
 def live_app(tmp_path_factory):
     """The app with CSRF on, seeded with the demo organisation, served on 127.0.0.1:<free port>."""

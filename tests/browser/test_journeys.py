@@ -277,3 +277,17 @@ def test_supervisor_dashboard_draws_its_charts_offline(live_app, visitors):
     assert drawn.count() >= 1
     assert page.locator(".chart svg").count() >= 1
     supervisor.finish("05-supervisor-dashboard")
+
+
+def test_requests_to_other_hosts_are_blocked(visitors):
+    """The guard the journeys rely on: a request to any other host fails and is recorded."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    visitor = visitors(DESKTOP)
+    outside = "https://cdn.jsdelivr.net/npm/plotly.js/dist/plotly.min.js"
+    with pytest.raises(PlaywrightError, match="ERR_BLOCKED_BY_CLIENT"):
+        visitor.page.goto(outside)
+    assert visitor.blocked == [outside]
+    page = visitor.context.new_page()  # the live server itself is still reachable
+    page.goto("/auth/login")
+    expect(page.locator("input[name=login_id]")).to_be_visible()
