@@ -119,17 +119,19 @@ def _build_side(side, general, branch, member, supervisor, author, reviewer):
     }
 
 
-def build_world(upload_dir):
-    """The organisation tree, the visitors and both branches' objects; returns ids and login ids only."""
-    committee = create_org(None, "党委", OrgKind.COMMITTEE, None)
-    general_a = create_org(None, "第一党总支", OrgKind.GENERAL_BRANCH, committee)
-    general_b = create_org(None, "第二党总支", OrgKind.GENERAL_BRANCH, committee)
-    a1 = create_org(None, "甲一党支部", OrgKind.BRANCH, general_a)
-    a2 = create_org(None, "甲二党支部", OrgKind.BRANCH, general_a)
-    b1 = create_org(None, "乙一党支部", OrgKind.BRANCH, general_b)
+def build_world(upload_dir, text=""):
+    """The organisation tree, the visitors and both branches' objects; returns ids and login ids only.
+
+    `text` is put into every name and text field (the hostile-input corpus passes payloads)."""
+    committee = create_org(None, f"{text}党委", OrgKind.COMMITTEE, None)
+    general_a = create_org(None, f"{text}第一党总支", OrgKind.GENERAL_BRANCH, committee)
+    general_b = create_org(None, f"{text}第二党总支", OrgKind.GENERAL_BRANCH, committee)
+    a1 = create_org(None, f"{text}甲一党支部", OrgKind.BRANCH, general_a)
+    a2 = create_org(None, f"{text}甲二党支部", OrgKind.BRANCH, general_a)
+    b1 = create_org(None, f"{text}乙一党支部", OrgKind.BRANCH, general_b)
 
     def user(kind, org, real_name, roles=(), supervises=None):
-        account = create_account(None, f"matrix_{kind}", real_name, password=PASSWORD, org_id=org.id,
+        account = create_account(None, f"matrix_{kind}", text + real_name, password=PASSWORD, org_id=org.id,
                                  category=MemberCategory.FULL, position=PositionLevel.MEMBER)
         for role in roles:
             grant_role(None, account, Role(role))
@@ -147,8 +149,8 @@ def build_world(upload_dir):
         "admin": user("admin", a1, "管理员", roles=["admin"]),
     }
     db.session.commit()
-    a = _build_side("A", general_a, a1, users["member_a"], users["supervisor_a"], users["author"], users["reviewer"])
-    b = _build_side("B", general_b, b1, users["member_b"], users["supervisor_b"], users["author"], users["reviewer"])
+    a = _build_side(text + "A", general_a, a1, users["member_a"], users["supervisor_a"], users["author"], users["reviewer"])
+    b = _build_side(text + "B", general_b, b1, users["member_b"], users["supervisor_b"], users["author"], users["reviewer"])
     return {"A": a, "B": b, "users": {kind: account.login_id for kind, account in users.items()},
             "upload_dir": str(upload_dir)}
 
