@@ -29,7 +29,7 @@ def seed_demo_courses(sender, accounts, orgs, **extra):
     """Build, review and assign one demo course with an article and an audio lesson."""
     author, reviewer, supervisor = accounts["author"], accounts["reviewer"], accounts["supervisor"]
     course = authoring.create_course(author, "学习贯彻党的创新理论（示范课程）",
-                                     summary="面向全体党员的示范课程：一篇导读、一段音频。", tags=["理论学习"],
+                                     summary="面向全体党员的示范课程：一篇导读、一段音频、一段视频。", tags=["理论学习"],
                                      hours=2)
     authoring.add_chapter(course, author, "第一章 导读")
     authoring.add_lesson(course, author, 0, "学习导读", LessonKind.ARTICLE, body=ARTICLE)
@@ -37,6 +37,10 @@ def seed_demo_courses(sender, accounts, orgs, **extra):
     saved = save_upload(io.BytesIO((HERE / "lesson.mp3").read_bytes()), "微党课.mp3", {FileKind.AUDIO})
     stored = authoring.record_file(course, author, saved, "微党课.mp3")
     authoring.attach_file(course, author, audio.key, stored)
+    video = authoring.add_lesson(course, author, 0, "视频微党课", LessonKind.VIDEO)
+    saved = save_upload(io.BytesIO((HERE / "lesson.webm").read_bytes()), "微党课.webm", {FileKind.VIDEO})
+    authoring.attach_file(course, author, video.key, authoring.record_file(course, author, saved, "微党课.webm"))
+    authoring.update_lesson(course, author, video.key, duration_seconds=2)  # WebM length is not in its header
     review.submit_for_review(course, author)
     review.approve(course, reviewer, "内容准确，同意发布。")
     assignment.assign_course(supervisor, course, orgs["教育系统党总支"], deadline=date.today() + timedelta(days=30))

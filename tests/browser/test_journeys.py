@@ -51,7 +51,9 @@ def org(name):
     return db.session.scalar(select(Organization).where(Organization.name == name))
 
 
-def test_member_plays_the_audio_lesson_to_completion(live_app, visitors):
+@pytest.mark.parametrize("title, tag, kind, length", [("音频微党课", "audio", "audio", (3, 6)),
+                                                      ("视频微党课", "video", "video", (1, 4))])
+def test_member_plays_a_media_lesson_to_completion(live_app, visitors, title, tag, kind, length):
     from courses.models import Course, LessonKind, LessonProgress
 
     member = visitors(PHONE)
@@ -64,13 +66,13 @@ def test_member_plays_the_audio_lesson_to_completion(live_app, visitors):
     page.wait_for_url("**/courses/my")
     page.get_by_role("link", name=DEMO_COURSE).click()
     page.wait_for_url(re.compile(r"/courses/\d+$"))
-    page.get_by_role("link", name="音频微党课").click()
+    page.get_by_role("link", name=title).click()
     page.wait_for_url(re.compile(r"/lessons/"))
-    player = page.locator("audio#player")
+    player = page.locator(f"{tag}#player")
     expect(player).to_have_count(1)
     page.wait_for_function("document.getElementById('player').readyState >= 1")  # metadata loaded
     duration = page.evaluate("document.getElementById('player').duration")
-    assert 3 < duration < 6, duration
+    assert length[0] < duration < length[1], duration
 
     page.evaluate("document.getElementById('player').play()")
     page.wait_for_function("!document.getElementById('player').paused")
@@ -93,7 +95,7 @@ def test_member_plays_the_audio_lesson_to_completion(live_app, visitors):
     with live_app.app_context():
         course = db.session.scalar(select(Course).where(Course.published_revision_id.is_not(None))
                                    .order_by(Course.id))
-        revision_lessons = [lesson for lesson in _lessons(course) if lesson.kind == LessonKind.AUDIO]
+        revision_lessons = [lesson for lesson in _lessons(course) if lesson.kind == LessonKind(kind)]
         progress = db.session.scalar(select(LessonProgress).where(
             LessonProgress.user_id == user("member").id, LessonProgress.lesson_key == revision_lessons[0].key))
         assert progress is not None and progress.completed_at is not None
