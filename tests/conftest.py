@@ -35,9 +35,13 @@ def app(request, tmp_path):
     app.test_client_class = FreshContextClient
     with app.app_context():
         shared = _db.engine.url.get_backend_name() != "sqlite"
-        if not shared or not inspect(_db.engine).has_table("user_account"):
+        url = str(_db.engine.url)
+        # A real database is rebuilt once per test run (its schema may be from older code), and again
+        # whenever a test (the migrations test) has dropped it; between tests it is only emptied.
+        if not shared or url not in _REBUILT or not inspect(_db.engine).has_table("user_account"):
             if shared:
                 _db.drop_all()
+                _REBUILT.add(url)
             _db.create_all()
         try:
             yield app
@@ -46,6 +50,9 @@ def app(request, tmp_path):
             if shared:
                 _empty_tables()  # a real database keeps its schema: emptying it is much faster than DDL
             _db.engine.dispose()  # an in-memory SQLite database simply vanishes with its engine
+
+
+_REBUILT: set[str] = set()
 
 
 def _empty_tables():
