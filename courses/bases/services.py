@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from learning_app.actions import RuleError
 from learning_app.audit.services import record_audit
 from learning_app.extensions import db
 from learning_app.models import Role, utcnow
@@ -23,7 +24,7 @@ from .models import (Attendance, Base, BasePhoto, BaseSession, CollectiveAttenda
 EARLY_CHECKIN = timedelta(minutes=30)
 
 
-class BaseRuleError(ValueError):
+class BaseRuleError(RuleError):
     """A request the rules refuse; the message is for the user."""
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from learning_app.actions import RuleError
 from learning_app.audit.services import record_audit
 from learning_app.extensions import db
 
@@ -25,7 +26,7 @@ LESSON_FILE_KINDS = {
 }
 
 
-class AuthoringError(ValueError):
+class AuthoringError(RuleError):
     """A change the authoring rules forbid; the message is for the user."""
 
 

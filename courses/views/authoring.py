@@ -3,6 +3,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from learning_app.actions import perform
 from learning_app.extensions import csrf, db
 from learning_app.models import Role
 
@@ -80,16 +81,8 @@ def edit_course(course_id):
 
 
 def _guarded(course, action, message, target=None):
-    """Run one authoring service; on a rule error roll back and say why."""
-    try:
-        action()
-    except AuthoringError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(message, "success")
-    return redirect(target or url_for("courses.edit_course", course_id=course.id))
+    """Run one authoring service and come back to the course (or `target`)."""
+    return perform(action, message, target or url_for("courses.edit_course", course_id=course.id))
 
 
 @bp.route("/authoring/<int:course_id>/chapters", methods=["POST"])

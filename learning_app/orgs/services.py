@@ -2,12 +2,13 @@
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, select, update
 
+from ..actions import RuleError
 from ..audit.services import record_audit
 from ..extensions import db
 from ..models import Organization, OrgKind, RoleGrant, User
 
 
-class OrgRuleError(ValueError):
+class OrgRuleError(RuleError):
     """A change the tree's rules forbid; the message is for the user."""
 
 

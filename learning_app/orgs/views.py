@@ -2,6 +2,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..actions import perform
 from ..extensions import db
 from ..models import Organization, OrgKind
 from ..permissions import admin_required
@@ -65,15 +66,7 @@ def edit_org(org_id):
 
 
 def _apply(org, action, success_message):
-    try:
-        action()
-    except services.OrgRuleError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(success_message, "success")
-    return redirect(url_for("orgs.edit_org", org_id=org.id))
+    return perform(action, success_message, url_for("orgs.edit_org", org_id=org.id))
 
 
 @bp.route("/<int:org_id>/rename", methods=["POST"])

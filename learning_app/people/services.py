@@ -2,13 +2,14 @@
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ..actions import RuleError
 from ..audit.services import record_audit
 from ..extensions import db
 from ..models import Organization, OrgKind, Role, RoleGrant, User
 from ..security import hash_password, new_one_time_password
 
 
-class PeopleRuleError(ValueError):
+class PeopleRuleError(RuleError):
     """A change the rules forbid; the message is for the user."""
 
 

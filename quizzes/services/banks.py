@@ -2,6 +2,7 @@
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from learning_app.actions import RuleError
 from learning_app.audit.services import record_audit
 from learning_app.extensions import db
 from learning_app.models import Role, utcnow
@@ -10,7 +11,7 @@ from ..importers import ParsedQuestion
 from ..models import CHOICE_TYPES, Question, QuestionBank, QuestionStatus, QuestionTag, QuestionType
 
 
-class QuestionRuleError(ValueError):
+class QuestionRuleError(RuleError):
     """A change the rules forbid; the message is for the user."""
 
 

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from courses.models import Course, encode_set
+from learning_app.actions import perform
 from learning_app.extensions import db
 from learning_app.models import Role, utcnow
 from learning_app.orgs.queries import path_labels, whole_tree
@@ -35,16 +36,7 @@ def _author_required():
         abort(403)
 
 
-def _apply(action, message, target):
-    try:
-        action()
-    except QuestionRuleError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(message, "success")
-    return redirect(target)
+_apply = perform
 
 
 @bp.route("/banks", methods=["GET", "POST"])
