@@ -6,6 +6,7 @@ from flask.cli import with_appcontext
 
 from learning_app.extensions import db
 
+from .counts import rebuild
 from .scale import SCALE_PASSWORD, Progress, generate
 
 
@@ -35,3 +36,13 @@ def gen_scale_command(members, branches, courses, seed):
     db.session.commit()
     click.echo(f"Generated “{top.name}” (organisation {top.id}) in {time.perf_counter() - started:.1f} s. "
                f"Members log in with the password {SCALE_PASSWORD}.")
+
+
+@click.command("rebuild-counts")
+@with_appcontext
+def rebuild_counts_command():
+    """Recompute the dashboard's per-branch counts from enrolments, attempts and assignments."""
+    started = time.perf_counter()
+    rebuild()
+    db.session.commit()
+    click.echo(f"Counts rebuilt in {time.perf_counter() - started:.1f} s.")

@@ -9,16 +9,18 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import String, and_, case, cast, extract, func, literal, or_, select
+from sqlalchemy import String, and_, case, cast, extract, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from courses.bases.models import Attendance, CollectiveAttendance, CollectiveStudy
-from courses.models import Assignment, Course, CourseRevision, Enrolment, Lesson, StudyHoursEntry
+from courses.models import Assignment, Course, CourseRevision, Enrolment
 from learning_app.extensions import db
 from learning_app.models import Organization, PositionLevel, User
+from learning_app.timezones import local_date
 from quizzes.models import Attempt, AttemptAnswer, AttemptStatus, Question, Quiz
 
 from .filters import Filters
+from .models import CompletionDayCount, CourseProgressCount, MemberYearHours
 
 HOURS_BIN = 8  # width of the study-hours histogram's bins
 
@@ -31,6 +33,8 @@ class Figures:
     started: int = 0
     completed: int = 0
     overdue: int = 0
+    lessons_done: int = 0
+    quiz_passed: int = 0
     meeting_hours: int = 0
     hours: float = 0.0
 
@@ -52,6 +56,13 @@ class TreeFigures:
     nodes: list[Organization]
     own: dict[int, Figures] = field(default_factory=dict)
     total: dict[int, Figures] = field(default_factory=dict)
+    earliest_deadline: date | None = None
+    hours_distribution: list[tuple[int, int]] = field(default_factory=list)
+
+    def funnel(self, root: Organization) -> dict[str, int]:
+        total = self.total.get(root.id, Figures())
+        return {"assigned": total.assigned, "started": total.started, "lessons_done": total.lessons_done,
+                "quiz_passed": total.quiz_passed, "completed": total.completed}
 
 
 def _member_scope(root: Organization, filters: Filters, member_org):
@@ -66,11 +77,12 @@ def _in_set(column, value_column):
     return or_(column == "", column.like(literal("%,") + cast(value_column, String) + literal(",%")))
 
 
-def assignment_pairs(root: Organization, filters: Filters):
-    """(member, course) pairs that some active assignment covers, with the earliest deadline.
+def covered_pairs(member_org_scope, course_id=None, category=None, by_member=False):
+    """(member, course) pairs that some active assignment covers, with the earliest deadline: a subquery.
 
-    Coverage is first worked out per organisation (nodes x assignments, a few thousand rows),
-    then members join their own node by id: the path comparison never runs per member.
+    `member_org_scope(alias)` limits the members' organisations. Coverage is first worked out per
+    organisation (nodes x assignments, a few thousand rows), then members join their own node by
+    id: the path comparison never runs per member.
     """
     member_org, assigning_org = aliased(Organization), aliased(Organization)
     covered = (select(member_org.id.label("org_id"), Assignment.course_id.label("course_id"),
@@ -78,43 +90,69 @@ def assignment_pairs(root: Organization, filters: Filters):
                       Assignment.positions.label("positions"))
                .join(assigning_org, member_org.path.like(assigning_org.path + literal("%")))
                .join(Assignment, Assignment.org_id == assigning_org.id)
-               .where(Organization.subtree_condition(root.path, member_org.path), Assignment.is_active.is_(True)))
-    if filters.course_id:
-        covered = covered.where(Assignment.course_id == filters.course_id)
+               .where(member_org_scope(member_org), Assignment.is_active.is_(True)))
+    if course_id:
+        covered = covered.where(Assignment.course_id == course_id)
     covered = covered.cte("covered")
     conditions = [User.is_active_account.is_(True), _in_set(covered.c.categories, User.category),
                   _in_set(covered.c.positions, User.position)]
-    if filters.category:
-        conditions.append(User.category == filters.category)
-    query = (select(User.id.label("user_id"), User.org_id.label("org_id"), covered.c.course_id.label("course_id"),
-                    func.min(covered.c.deadline).label("deadline"))
+    if category:
+        conditions.append(User.category == category)
+    member_columns = [User.category.label("category"), User.position.label("position")] if by_member else []
+    query = (select(User.id.label("user_id"), User.org_id.label("org_id"), *member_columns,
+                    covered.c.course_id.label("course_id"), func.min(covered.c.deadline).label("deadline"))
              .join(covered, User.org_id == covered.c.org_id).where(*conditions))
-    return query.group_by(User.id, User.org_id, covered.c.course_id).subquery("pairs")
+    return query.group_by(User.id, User.org_id, *member_columns, covered.c.course_id).subquery("pairs")
 
 
-def _completed_condition(filters: Filters):
-    condition = Enrolment.completed_at.is_not(None)
-    if filters.since:
-        condition = and_(condition, Enrolment.completed_at >= filters.since)
-    if filters.until:
-        condition = and_(condition, Enrolment.completed_at < filters.until)
-    return condition
+def assignment_pairs(root: Organization, filters: Filters):
+    """The covered (member, course) pairs under `root`, for the lists of members behind a figure."""
+    return covered_pairs(lambda member_org: Organization.subtree_condition(root.path, member_org.path),
+                         filters.course_id, filters.category)
+
+
+def _counts_in_scope(model, root: Organization, filters: Filters):
+    """Conditions on a count table for the subtree of `root` and the course and category filters."""
+    conditions = [model.org_id == Organization.id, root.subtree_filter()]
+    if filters.course_id:
+        conditions.append(model.course_id == filters.course_id)
+    if filters.category:
+        conditions.append(model.category == filters.category)
+    return conditions
+
+
+def _days_in_range(conditions, filters: Filters):
+    if filters.date_from:
+        conditions.append(CompletionDayCount.day >= filters.date_from)
+    if filters.date_to:
+        conditions.append(CompletionDayCount.day <= filters.date_to)
+    return conditions
+
+
+def _completed_in_range_by_org(root: Organization, filters: Filters) -> dict[int, int]:
+    conditions = _days_in_range(_counts_in_scope(CompletionDayCount, root, filters), filters)
+    return dict(db.session.execute(select(CompletionDayCount.org_id, func.sum(CompletionDayCount.completed))
+                                   .where(*conditions).group_by(CompletionDayCount.org_id)).all())
 
 
 def assignment_figures_by_org(root: Organization, filters: Filters, today: date) -> dict[int, dict]:
-    pairs = assignment_pairs(root, filters)
-    completed = _completed_condition(filters)
+    """Assigned, started, completed, overdue and the funnel's stages per organisation, from the counts."""
+    counts = CourseProgressCount
+    overdue = case((counts.deadline < today, counts.assigned - counts.completed), else_=0)
     rows = db.session.execute(
-        select(pairs.c.org_id, func.count(),
-               func.count(Enrolment.id),
-               func.sum(case((completed, 1), else_=0)),
-               func.sum(case((and_(pairs.c.deadline < today, Enrolment.completed_at.is_(None)), 1), else_=0)))
-        .select_from(pairs)
-        .outerjoin(Enrolment, and_(Enrolment.user_id == pairs.c.user_id, Enrolment.course_id == pairs.c.course_id))
-        .group_by(pairs.c.org_id))
-    return {org_id: {"assigned": assigned, "started": started, "completed": int(done or 0),
-                     "overdue": int(late or 0)}
-            for org_id, assigned, started, done, late in rows}
+        select(counts.org_id, func.sum(counts.assigned), func.sum(counts.started), func.sum(counts.completed),
+               func.sum(overdue), func.sum(counts.lessons_done), func.sum(counts.quiz_passed),
+               func.min(case((counts.assigned > 0, counts.deadline))))
+        .where(*_counts_in_scope(counts, root, filters)).group_by(counts.org_id))
+    figures = {org_id: {"assigned": int(assigned or 0), "started": int(started or 0), "completed": int(done or 0),
+                        "overdue": int(late or 0), "lessons_done": int(lessons or 0), "quiz_passed": int(passed or 0),
+                        "deadline": deadline}
+               for org_id, assigned, started, done, late, lessons, passed, deadline in rows}
+    if filters.date_from or filters.date_to:
+        in_range = _completed_in_range_by_org(root, filters)
+        for org_id, values in figures.items():
+            values["completed"] = int(in_range.get(org_id) or 0)
+    return figures
 
 
 def _required_hours():
@@ -125,35 +163,62 @@ def _required_hours():
 def hours_per_member(root: Organization, filters: Filters):
     """Each member in scope with their credited hours in the year (0 when none): a subquery."""
     member_org = aliased(Organization)
-    # The ledger holds tenths: round the sum so that SQLite's floating-point addition (0.2 + 27.9 + 3.9
-    # = 31.999…) cannot put a member exactly on the requirement below it.
-    credited = func.round(func.sum(StudyHoursEntry.hours), 1, type_=db.Numeric(10, 1))
-    totals = (select(StudyHoursEntry.user_id, credited.label("hours"))
-              .where(StudyHoursEntry.year == filters.year).group_by(StudyHoursEntry.user_id).subquery("totals"))
+    year_hours = and_(MemberYearHours.user_id == User.id, MemberYearHours.year == filters.year)
     return (select(User.id.label("user_id"), User.org_id.label("org_id"),
-                   func.coalesce(totals.c.hours, 0).label("hours"), _required_hours().label("required"))
+                   func.coalesce(MemberYearHours.hours, 0).label("hours"), _required_hours().label("required"))
             .join(member_org, User.org_id == member_org.id)
-            .outerjoin(totals, totals.c.user_id == User.id)
+            .outerjoin(MemberYearHours, year_hours)
             .where(_member_scope(root, filters, member_org))).subquery("member_hours")
 
 
-def member_figures_by_org(root: Organization, filters: Filters) -> dict[int, dict]:
+def hours_by_org_and_bin(root: Organization, filters: Filters) -> list[tuple[int, int, int, int, float]]:
+    """(organisation, hours bin, members, members meeting their requirement, hours) in one grouped statement."""
     hours = hours_per_member(root, filters)
+    bucket = cast(func.floor(hours.c.hours / HOURS_BIN), db.Integer)
     rows = db.session.execute(
-        select(hours.c.org_id, func.count(), func.sum(case((hours.c.hours >= hours.c.required, 1), else_=0)),
+        select(hours.c.org_id, bucket, func.count(), func.sum(case((hours.c.hours >= hours.c.required, 1), else_=0)),
                func.sum(hours.c.hours))
-        .group_by(hours.c.org_id))
-    return {org_id: {"members": members, "meeting_hours": int(meeting or 0), "hours": float(total or 0)}
-            for org_id, members, meeting, total in rows}
+        .group_by(hours.c.org_id, bucket))
+    return [(org_id, int(b or 0), members, int(meeting or 0), float(total or 0))
+            for org_id, b, members, meeting, total in rows]
+
+
+def _member_figures(rows) -> dict[int, dict]:
+    figures: dict[int, dict] = {}
+    for org_id, _bin, members, meeting, hours in rows:
+        values = figures.setdefault(org_id, {"members": 0, "meeting_hours": 0, "hours": 0.0})
+        values["members"] += members
+        values["meeting_hours"] += meeting
+        values["hours"] += hours
+    return figures
+
+
+def _distribution(rows) -> list[tuple[int, int]]:
+    members_per_bin: dict[int, int] = {}
+    for _org_id, bin_index, members, _meeting, _hours in rows:
+        members_per_bin[bin_index] = members_per_bin.get(bin_index, 0) + members
+    return [(bin_index * HOURS_BIN, members) for bin_index, members in sorted(members_per_bin.items())]
+
+
+def member_figures_by_org(root: Organization, filters: Filters) -> dict[int, dict]:
+    return _member_figures(hours_by_org_and_bin(root, filters))
+
+
+def subtree_nodes(root: Organization) -> list[Organization]:
+    return list(db.session.scalars(select(Organization).where(root.subtree_filter()).order_by(Organization.path)))
 
 
 def tree_figures(root: Organization, filters: Filters, today: date | None = None) -> TreeFigures:
     """Figures for every node under `root`: its own members and, rolled up, its whole subtree."""
     today = today or date.today()
-    nodes = list(db.session.scalars(select(Organization).where(root.subtree_filter()).order_by(Organization.path)))
-    result = TreeFigures(nodes=nodes)
-    for source in (member_figures_by_org(root, filters), assignment_figures_by_org(root, filters, today)):
+    nodes = subtree_nodes(root)
+    hours_rows = hours_by_org_and_bin(root, filters)
+    result = TreeFigures(nodes=nodes, hours_distribution=_distribution(hours_rows))
+    for source in (_member_figures(hours_rows), assignment_figures_by_org(root, filters, today)):
         for org_id, values in source.items():
+            deadline = values.pop("deadline", None)
+            if deadline and (result.earliest_deadline is None or deadline < result.earliest_deadline):
+                result.earliest_deadline = deadline
             figures = result.own.setdefault(org_id, Figures())
             for name, value in values.items():
                 setattr(figures, name, value)
@@ -169,48 +234,30 @@ def tree_figures(root: Organization, filters: Filters, today: date | None = None
 
 def hours_distribution(root: Organization, filters: Filters) -> list[tuple[int, int]]:
     """(bin start, members) for the credited hours of the year, in bins of HOURS_BIN."""
-    hours = hours_per_member(root, filters)
-    bucket = cast(func.floor(hours.c.hours / HOURS_BIN), db.Integer)
-    rows = db.session.execute(select(bucket, func.count()).group_by(bucket).order_by(bucket))
-    return [(int(b or 0) * HOURS_BIN, count) for b, count in rows]
+    return _distribution(hours_by_org_and_bin(root, filters))
 
 
 def completions_over_time(root: Organization, filters: Filters) -> list[tuple[str, int]]:
-    """Completions of assigned courses per day, for a cumulative line."""
-    pairs = assignment_pairs(root, filters)
-    day = func.date(Enrolment.completed_at)
-    rows = db.session.execute(
-        select(day, func.count()).select_from(pairs)
-        .join(Enrolment, and_(Enrolment.user_id == pairs.c.user_id, Enrolment.course_id == pairs.c.course_id))
-        .where(_completed_condition(filters)).group_by(day).order_by(day))
-    return [(str(d), count) for d, count in rows]
+    """Completions of assigned courses per local calendar day, for a cumulative line."""
+    conditions = _days_in_range(_counts_in_scope(CompletionDayCount, root, filters), filters)
+    rows = db.session.execute(select(CompletionDayCount.day, func.sum(CompletionDayCount.completed))
+                              .where(*conditions).group_by(CompletionDayCount.day).order_by(CompletionDayCount.day))
+    return [(str(day), int(count)) for day, count in rows]
 
 
 def earliest_deadline(root: Organization, filters: Filters):
-    pairs = assignment_pairs(root, filters)
-    return db.session.scalar(select(func.min(pairs.c.deadline)))
+    counts = CourseProgressCount
+    return db.session.scalar(select(func.min(counts.deadline)).where(
+        counts.assigned > 0, *_counts_in_scope(counts, root, filters)))
 
 
 def funnel(root: Organization, filters: Filters) -> dict[str, int]:
     """Assigned -> started -> all lessons done -> final quiz passed -> completed, over (member, course) pairs."""
-    pairs = assignment_pairs(root, filters)
-    lessons = (select(Course.id.label("course_id"), func.count(Lesson.id).label("lessons"))
-               .join(Lesson, Lesson.revision_id == Course.published_revision_id)
-               .group_by(Course.id).subquery("lesson_counts"))
-    passed = (select(Attempt.user_id, Quiz.course_id).join(Quiz, Attempt.quiz_id == Quiz.id)
-              .where(Attempt.passed.is_(True), Quiz.course_id.is_not(None)).distinct().subquery("passed"))
-    row = db.session.execute(
-        select(func.count(), func.count(Enrolment.id),
-               func.sum(case((Enrolment.lessons_done >= func.coalesce(lessons.c.lessons, 0), 1), else_=0)),
-               func.count(passed.c.user_id),
-               func.sum(case((_completed_condition(filters), 1), else_=0)))
-        .select_from(pairs)
-        .outerjoin(Enrolment, and_(Enrolment.user_id == pairs.c.user_id, Enrolment.course_id == pairs.c.course_id))
-        .outerjoin(lessons, lessons.c.course_id == pairs.c.course_id)
-        .outerjoin(passed, and_(passed.c.user_id == pairs.c.user_id, passed.c.course_id == pairs.c.course_id))).one()
-    assigned, started, lessons_done, quiz_passed, completed = row
-    return {"assigned": assigned, "started": started, "lessons_done": int(lessons_done or 0),
-            "quiz_passed": quiz_passed, "completed": int(completed or 0)}
+    totals = {"assigned": 0, "started": 0, "lessons_done": 0, "quiz_passed": 0, "completed": 0}
+    for values in assignment_figures_by_org(root, filters, date.today()).values():
+        for stage in totals:
+            totals[stage] += values[stage]
+    return totals
 
 
 def _scoped_users(root, filters):
@@ -258,20 +305,23 @@ def question_difficulty(root: Organization, filters: Filters, limit: int = 20) -
 
 
 def attendance_by_month(root: Organization, filters: Filters) -> list[tuple[str, int, int]]:
-    """(YYYY-MM, base attendances, collective-study attendances) in the year."""
+    """(YYYY-MM, base attendances, collective-study attendances) in the year, by local calendar month."""
     users = _scoped_users(root, filters)
-    base = dict(((int(y), int(m)), n) for y, m, n in db.session.execute(
-        select(extract("year", Attendance.checked_in_at), extract("month", Attendance.checked_in_at), func.count())
-        .where(Attendance.user_id.in_(users), extract("year", Attendance.checked_in_at) == filters.year)
-        .group_by(extract("year", Attendance.checked_in_at), extract("month", Attendance.checked_in_at))))
-    collective = dict(((int(y), int(m)), n) for y, m, n in db.session.execute(
-        select(extract("year", CollectiveStudy.held_at), extract("month", CollectiveStudy.held_at), func.count())
-        .select_from(CollectiveAttendance)
-        .join(CollectiveStudy, CollectiveAttendance.study_id == CollectiveStudy.id)
-        .where(CollectiveAttendance.user_id.in_(users), extract("year", CollectiveStudy.held_at) == filters.year)
-        .group_by(extract("year", CollectiveStudy.held_at), extract("month", CollectiveStudy.held_at))))
-    months = sorted(set(base) | set(collective))
-    return [(f"{y}-{m:02d}", base.get((y, m), 0), collective.get((y, m), 0)) for y, m in months]
+    base = (select(literal("base").label("kind"), local_date.of(Attendance.checked_in_at).label("day"))
+            .where(Attendance.user_id.in_(users)))
+    collective = (select(literal("collective").label("kind"), local_date.of(CollectiveStudy.held_at).label("day"))
+                  .select_from(CollectiveAttendance)
+                  .join(CollectiveStudy, CollectiveAttendance.study_id == CollectiveStudy.id)
+                  .where(CollectiveAttendance.user_id.in_(users)))
+    both = union_all(base, collective).subquery("attended")
+    year, month = extract("year", both.c.day), extract("month", both.c.day)
+    counts: dict[tuple[int, int], dict[str, int]] = {}
+    for kind, y, m, n in db.session.execute(
+            select(both.c.kind, year, month, func.count()).where(year == filters.year)
+            .group_by(both.c.kind, year, month)):
+        counts.setdefault((int(y), int(m)), {})[kind] = n
+    return [(f"{y}-{m:02d}", counts[(y, m)].get("base", 0), counts[(y, m)].get("collective", 0))
+            for y, m in sorted(counts)]
 
 
 def courses_assigned_within(root: Organization) -> list[tuple[int, str]]:
@@ -289,8 +339,12 @@ LIST_KINDS = ("not_started", "overdue", "below_hours")
 LIST_SORTS = {"name": User.real_name, "branch": Organization.path, "login": User.login_id}
 
 
-def action_list(root: Organization, filters: Filters, kind: str, sort: str = "branch", today: date | None = None):
-    """The members behind a problem, with contact details, as a select of rows (paginate it)."""
+def action_list(root: Organization, filters: Filters, kind: str, sort: str = "branch", today: date | None = None,
+                org_ids=None):
+    """The members behind a problem, with contact details, as a select of rows (paginate it).
+
+    `org_ids` limits the members to these organisations (a page's window, see `action_list_page`).
+    """
     today = today or date.today()
     member_org = Organization
     if kind == "below_hours":
@@ -301,7 +355,10 @@ def action_list(root: Organization, filters: Filters, kind: str, sort: str = "br
                  .join(hours, hours.c.user_id == User.id).join(member_org, User.org_id == member_org.id)
                  .where(hours.c.hours < hours.c.required))
     else:
-        pairs = assignment_pairs(root, filters)
+        if org_ids is None:
+            pairs = assignment_pairs(root, filters)
+        else:
+            pairs = covered_pairs(lambda org: org.id.in_(org_ids), filters.course_id, filters.category)
         query = (select(User.id, User.real_name, User.login_id, User.phone, User.org_id, member_org.path,
                         CourseRevision.title.label("course"), pairs.c.deadline,
                         literal(None).label("hours"), literal(None).label("required"))
@@ -317,6 +374,45 @@ def action_list(root: Organization, filters: Filters, kind: str, sort: str = "br
             query = query.where(pairs.c.deadline < today, Enrolment.completed_at.is_(None))
     order = LIST_SORTS.get(sort, Organization.path)
     return query.order_by(order, User.real_name, User.id)
+
+
+def _pending_pairs_by_org(root: Organization, filters: Filters, kind: str, today: date):
+    """(organisation, members-and-courses on the list) in path order, from the counts."""
+    counts = CourseProgressCount
+    if kind == "not_started":
+        pending = func.sum(counts.assigned - counts.started)
+    else:
+        pending = func.sum(case((counts.deadline < today, counts.assigned - counts.completed), else_=0))
+    return db.session.execute(
+        select(Organization.id, pending).join(Course, Course.id == counts.course_id)
+        .where(*_counts_in_scope(counts, root, filters), Course.published_revision_id.is_not(None))
+        .group_by(Organization.id, Organization.path).having(pending > 0).order_by(Organization.path)).all()
+
+
+def action_list_page(root: Organization, filters: Filters, kind: str, sort: str, page: int, per_page: int,
+                     today: date | None = None):
+    """One page of an action list and its total.
+
+    Sorted by branch, a page of the course lists needs only the branches its rows fall in: the
+    counts say how many rows each branch holds, so the members' pairs are worked out for those
+    few branches instead of for the whole tree.
+    """
+    today = today or date.today()
+    if kind == "below_hours" or sort not in (None, "branch"):
+        return page_of(action_list(root, filters, kind, sort, today), page, per_page)
+    start = (max(page, 1) - 1) * per_page
+    window, before, seen = [], None, 0
+    per_org = _pending_pairs_by_org(root, filters, kind, today)
+    for org_id, pending in per_org:
+        if seen + pending > start and seen < start + per_page:
+            window.append(org_id)
+            before = seen if before is None else before
+        seen += pending
+    if not window:
+        return [], seen
+    rows = db.session.execute(action_list(root, filters, kind, "branch", today, org_ids=window)
+                              .limit(per_page).offset(start - before)).all()
+    return rows, seen
 
 
 def page_of(query, page: int, per_page: int):

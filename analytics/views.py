@@ -11,8 +11,8 @@ from learning_app.models import MemberCategory
 from learning_app.orgs.queries import ancestors_of, path_labels
 from learning_app.templating import add_navigation
 
-from . import charts, evaluation, exports, queries
-from .cli import gen_scale_command
+from . import charts, counts, evaluation, exports, queries
+from .cli import gen_scale_command, rebuild_counts_command
 from .filters import Filters
 from .permissions import get_dashboard_root, top_nodes
 
@@ -24,6 +24,8 @@ PER_PAGE = 50
 def register(state):
     add_navigation(17, "analytics.dashboard", _l("Dashboard"), lambda user: user.manages_people)
     state.app.cli.add_command(gen_scale_command)
+    state.app.cli.add_command(rebuild_counts_command)
+    counts.init_app(state.app)
 
 
 def figure_json(figure) -> Markup:
@@ -50,12 +52,12 @@ def dashboard():
     total = tree.total[root.id]
     required = current_app.config["YEARLY_STUDY_HOURS"]["member"]
     per_day = queries.completions_over_time(root, filters)
-    stages = queries.funnel(root, filters)
+    stages = tree.funnel(root)
     bands = queries.score_distribution(root, filters)
     difficulty = queries.question_difficulty(root, filters)
-    hours_bins = queries.hours_distribution(root, filters)
+    hours_bins = tree.hours_distribution
     months = queries.attendance_by_month(root, filters)
-    deadline = queries.earliest_deadline(root, filters)
+    deadline = tree.earliest_deadline
     figures = {
         "completion": figure_json(charts.completion_by_child(children, tree.total))
         if any(tree.total[node.id].assigned for node in children) else None,
@@ -76,6 +78,12 @@ def dashboard():
         courses=queries.courses_assigned_within(root), today=date.today(), categories=MemberCategory.choices())
 
 
+def _trail_and_labels(root):
+    """The breadcrumb and the branch names of the subtree, without the figures a list does not show."""
+    nodes = queries.subtree_nodes(root)
+    return [node for node in ancestors_of(root) if current_user.can_see_org(node)], path_labels(nodes)
+
+
 def _list_rows(root, filters, kind):
     if kind not in queries.LIST_KINDS:
         abort(404)
@@ -88,8 +96,10 @@ def action_list(kind):
     root = get_dashboard_root(request.args.get("org", type=int), current_user)
     filters = Filters.from_args(request.args)
     page = max(1, request.args.get("page", 1, type=int))
-    rows, total = queries.page_of(_list_rows(root, filters, kind), page, PER_PAGE)
-    _tree, _children, trail, labels, _tops = _context(root, filters)
+    if kind not in queries.LIST_KINDS:
+        abort(404)
+    rows, total = queries.action_list_page(root, filters, kind, request.args.get("sort", "branch"), page, PER_PAGE)
+    trail, labels = _trail_and_labels(root)
     return render_template("analytics/list.html", root=root, filters=filters, kind=kind, rows=rows, total=total,
                            titles={"not_started": _("Not started"), "overdue": _("Overdue"),
                                    "below_hours": _("Below the hours requirement")}, today=date.today(),
@@ -103,7 +113,7 @@ def export_list(kind, fmt):
     root = get_dashboard_root(request.args.get("org", type=int), current_user)
     filters = Filters.from_args(request.args)
     rows = queries.db.session.execute(_list_rows(root, filters, kind)).all()
-    _tree, _children, _trail, labels, _tops = _context(root, filters)
+    _trail, labels = _trail_and_labels(root)
     data, mimetype = exports.action_list_file(kind, rows, labels, fmt)
     return Response(data, mimetype=mimetype, headers={
         "Content-Disposition": f"attachment; filename={kind}-{date.today().isoformat()}.{fmt}",
@@ -132,7 +142,7 @@ def report():
     tree, children, trail, labels, _tops = _context(root, filters)
     return render_template("analytics/report.html", root=root, period=period, tree=tree, children=children,
                            labels=labels, months=queries.attendance_by_month(root, filters),
-                           stages=queries.funnel(root, filters), printable=request.args.get("print") == "1")
+                           stages=tree.funnel(root), printable=request.args.get("print") == "1")
 
 
 @bp.route("/sites")

@@ -3,6 +3,9 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from sqlalchemy import Date
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement
 
 
 def _zone():
@@ -22,3 +25,35 @@ def utc_to_local(moment: datetime | None) -> datetime | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(_zone()).replace(tzinfo=None)
+
+
+class local_date(ColumnElement):
+    """SQL for the calendar day, in the organisation's zone, of a UTC timestamp column.
+
+    A completion at 23:30 UTC belongs to the next day in Beijing; cutting days at UTC midnight
+    would put it on the wrong day of a chart or outside a date range.
+    """
+    inherit_cache = True
+    type = Date()
+
+    def __init__(self, column, zone_name: str):
+        self.column = column
+        self.zone_name = zone_name
+        offset = datetime.now(ZoneInfo(zone_name)).utcoffset()
+        self.offset_minutes = int(offset.total_seconds() // 60) if offset else 0
+
+    @classmethod
+    def of(cls, column):
+        return cls(column, current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+@compiles(local_date)
+def _local_date_default(element, compiler, **kw):
+    # SQLite stores UTC wall-clock text; the zones served here keep no daylight saving time.
+    return f"date({compiler.process(element.column, **kw)}, '{element.offset_minutes:+d} minutes')"
+
+
+@compiles(local_date, "postgresql")
+def _local_date_postgresql(element, compiler, **kw):
+    zone = element.zone_name.replace("'", "")
+    return f"CAST(timezone('{zone}', {compiler.process(element.column, **kw)}) AS DATE)"

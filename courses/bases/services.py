@@ -5,7 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from learning_app.actions import RuleError
@@ -181,7 +181,7 @@ def correct_collective_attendance(actor, study: CollectiveStudy, user, present: 
         for attendance in list(study.attendees):
             if attendance.user_id == user.id:
                 study.attendees.remove(attendance)
-        db.session.execute(StudyHoursEntry.__table__.delete().where(
+        db.session.execute(delete(StudyHoursEntry).where(
             StudyHoursEntry.user_id == user.id, StudyHoursEntry.source_type == "collective_study",
             StudyHoursEntry.source_id == study.id))
     record_audit(actor, "collective_study.correct", study, {"user_id": user.id, "present": present,

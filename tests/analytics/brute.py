@@ -3,14 +3,16 @@
 Coverage: an active assignment covers a member when the member's organisation lies within the
 assignment's node and the member's category and position are in its sets (an empty set: everyone).
 (member, course) pairs are counted once, with the earliest deadline. Started: an enrolment exists.
-Completed: completed_at is set (and falls within the date range when one is chosen). Overdue: the
+Completed: completed_at is set (and its day in the organisation's zone, Asia/Shanghai, falls within
+the date range when one is chosen). Overdue: the
 earliest deadline is before today and the course is not completed. Meeting the hours: the year's
 ledger adds up to at least YEARLY_STUDY_HOURS[position].
 """
 from collections import Counter, defaultdict
-from datetime import datetime, time, timedelta, timezone
+from datetime import timezone
 from decimal import Decimal
 from math import floor
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
@@ -20,6 +22,12 @@ from courses.models import Assignment, Course, Enrolment, StudyHoursEntry, in_se
 from learning_app.extensions import db
 from learning_app.models import Organization, User
 from quizzes.models import Attempt, AttemptStatus
+
+
+def local_day(moment):
+    """The calendar day in the organisation's zone: a completion at 23:30 UTC is tomorrow in Beijing."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return naive_utc(moment).replace(tzinfo=timezone.utc).astimezone(zone).date()
 
 
 def naive_utc(moment):
@@ -87,10 +95,10 @@ class World:
     def completed(enrolment, filters):
         if enrolment is None or enrolment.completed_at is None:
             return False
-        moment = naive_utc(enrolment.completed_at)
-        if filters.date_from and moment < datetime.combine(filters.date_from, time.min):
+        day = local_day(enrolment.completed_at)
+        if filters.date_from and day < filters.date_from:
             return False
-        if filters.date_to and moment >= datetime.combine(filters.date_to + timedelta(days=1), time.min):
+        if filters.date_to and day > filters.date_to:
             return False
         return True
 
@@ -151,11 +159,11 @@ class World:
         ids = {u.id for u in self.members(root, filters)}
         base, collective = Counter(), Counter()
         for attendance in self.attendances:
-            moment = naive_utc(attendance.checked_in_at)
+            moment = local_day(attendance.checked_in_at)
             if attendance.user_id in ids and moment.year == filters.year:
                 base[f"{moment.year}-{moment.month:02d}"] += 1
         for attendance in self.collective:
-            moment = naive_utc(self.studies[attendance.study_id].held_at)
+            moment = local_day(self.studies[attendance.study_id].held_at)
             if attendance.user_id in ids and moment.year == filters.year:
                 collective[f"{moment.year}-{moment.month:02d}"] += 1
         return [(month, base[month], collective[month]) for month in sorted(set(base) | set(collective))]

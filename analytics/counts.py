@@ -1,0 +1,278 @@
+"""Keeps `CourseProgressCount` and `CompletionDayCount` in step with the data they count.
+
+Every flush notes what a change touches (a member's branch and a course, a branch, a subtree,
+a course everywhere); before the outermost transaction commits (not when a savepoint is
+released: an enclosing savepoint could still roll it back), the counts of exactly those branches and
+courses are recomputed from the source rows, in the same transaction. Recomputing rather than
+adding +1/-1 keeps one rule for every kind of change, and the recomputation of one branch reads a
+few hundred rows. On PostgreSQL the recomputation holds an exclusive lock on the count table until
+commit, so two transactions never recompute the same rows from two different snapshots; readers
+(the dashboard) are not blocked. On SQLite writers are serialised anyway.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import and_, case, delete, event, func, insert, inspect, select, text, true
+from sqlalchemy.orm import Session
+
+from courses.models import Assignment, Course, Enrolment, Lesson, StudyHoursEntry
+from learning_app.extensions import db
+from learning_app.models import Organization, User
+from learning_app.timezones import local_date
+from quizzes.models import Attempt, Quiz
+
+from .models import CompletionDayCount, CourseProgressCount, MemberYearHours
+from .queries import covered_pairs
+
+PENDING = "analytics.pending_counts"
+EVERYTHING = ("all", None, None)
+
+
+def _note(session, *marks) -> None:
+    session.info.setdefault(PENDING, set()).update(marks)
+
+
+def _changed(obj, *names) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+def _old_and_new(obj, name):
+    history = inspect(obj).attrs[name].history
+    return {value for value in (*history.deleted, *history.added, *history.unchanged) if value is not None}
+
+
+def _after_flush(session, _flush_context) -> None:
+    for obj in session.new | session.dirty | session.deleted:
+        if isinstance(obj, Enrolment):
+            if obj in session.new or obj in session.deleted or _changed(obj, "lessons_done", "completed_at"):
+                _note(session, ("member", obj.user_id, obj.course_id))
+        elif isinstance(obj, StudyHoursEntry):
+            for user_id in _old_and_new(obj, "user_id"):
+                _note(session, *(("ledger", user_id, year) for year in _old_and_new(obj, "year")))
+        elif isinstance(obj, Attempt):
+            if _changed(obj, "passed"):
+                _note(session, ("attempt", obj.user_id, obj.quiz_id))
+        elif isinstance(obj, User):
+            if obj in session.new or _changed(obj, "org_id", "category", "position", "is_active_account"):
+                _note(session, *(("org", org_id, None) for org_id in _old_and_new(obj, "org_id")))
+        elif isinstance(obj, Assignment):
+            for org_id in _old_and_new(obj, "org_id"):
+                _note(session, ("subtree", org_id, obj.course_id))
+        elif isinstance(obj, Quiz):
+            if obj not in session.new and _changed(obj, "course_id"):
+                _note(session, *(("course", None, course_id) for course_id in _old_and_new(obj, "course_id")))
+        elif isinstance(obj, Course):
+            if obj not in session.new and _changed(obj, "published_revision_id"):
+                _note(session, ("course", None, obj.id))
+        elif isinstance(obj, Organization):
+            if obj not in session.new and _changed(obj, "path", "parent_id", "is_active"):
+                _note(session, ("subtree", obj.id, None))
+
+
+def _on_bulk_statement(execute_state) -> None:
+    """Bulk ORM inserts and updates (roster import, moving a subtree) bypass the flush."""
+    if not (execute_state.is_insert or execute_state.is_update or execute_state.is_delete):
+        return
+    entity = execute_state.bind_mapper.class_ if execute_state.bind_mapper else None
+    if entity is StudyHoursEntry:
+        if execute_state.is_insert:
+            rows = execute_state.parameters
+            rows = rows if isinstance(rows, list) else [rows or {}]
+            _note(execute_state.session, *(("ledger", row["user_id"], row["year"]) for row in rows))
+            return
+        # Read who loses (or changes) ledger rows before the statement runs.
+        where = execute_state.statement.whereclause
+        touched = execute_state.session.execute(
+            select(StudyHoursEntry.user_id, StudyHoursEntry.year).where(where if where is not None else true())
+            .distinct()).all()
+        _note(execute_state.session, *(("ledger", user_id, year) for user_id, year in touched))
+        return
+    if entity is Organization and execute_state.is_update:
+        # Moving or closing a subtree: the coverage of every node in it may change.
+        where = execute_state.statement.whereclause
+        if where is None:
+            _note(execute_state.session, EVERYTHING)
+            return
+        touched = execute_state.session.scalars(select(Organization.id).where(where))
+        _note(execute_state.session, *(("org", org_id, None) for org_id in touched))
+    elif entity is User:
+        rows = execute_state.parameters
+        rows = rows if isinstance(rows, list) else [rows or {}]
+        org_ids = {row.get("org_id") for row in rows if row.get("org_id")}
+        user_ids = [row["id"] for row in rows if row.get("id")]
+        if execute_state.is_update:
+            if not user_ids:  # an update by condition: who moves where is not known here
+                _note(execute_state.session, EVERYTHING)
+                return
+            org_ids |= set(execute_state.session.scalars(
+                select(User.org_id).where(User.id.in_(user_ids), User.org_id.is_not(None)).distinct()))
+        _note(execute_state.session, *(("org", org_id, None) for org_id in org_ids))
+
+
+def _before_commit(session) -> None:
+    if session.in_nested_transaction():
+        return  # releasing a savepoint: the enclosing transaction may still roll it back
+    for _round in range(5):  # recomputing writes nothing that notes more work, but be safe
+        session.flush()
+        pending = session.info.pop(PENDING, None)
+        if not pending:
+            return
+        refresh(session, pending)
+
+
+def _forget(session, transaction) -> None:
+    """The whole transaction ended (a commit has already refreshed): what it noted is void.
+
+    A rolled-back savepoint keeps the notes: recomputing a branch that did not change is harmless.
+    """
+    if transaction.parent is None:
+        session.info.pop(PENDING, None)
+
+
+def _resolve(session, marks) -> dict[int | None, set[int]] | None:
+    """{course id or None for every course: branch ids} to recompute; None means everything."""
+    if EVERYTHING in marks:
+        return None
+    wanted: dict[int | None, set[int]] = defaultdict(set)
+    members = {(user_id, course_id) for kind, user_id, course_id in marks if kind == "member"}
+    attempts = {(user_id, quiz_id) for kind, user_id, quiz_id in marks if kind == "attempt"}
+    user_ids = {user_id for user_id, _c in members | attempts}
+    orgs_of = dict(session.execute(select(User.id, User.org_id).where(User.id.in_(user_ids))).all()) if user_ids else {}
+    for user_id, course_id in members:
+        if orgs_of.get(user_id):
+            wanted[course_id].add(orgs_of[user_id])
+    if attempts:
+        course_of = dict(session.execute(select(Quiz.id, Quiz.course_id).where(
+            Quiz.id.in_({quiz_id for _u, quiz_id in attempts}))).all())
+        for user_id, quiz_id in attempts:
+            if course_of.get(quiz_id) and orgs_of.get(user_id):
+                wanted[course_of[quiz_id]].add(orgs_of[user_id])
+    for kind, org_id, course_id in marks:
+        if kind == "org":
+            wanted[None].add(org_id)
+        elif kind == "subtree":
+            path = session.scalar(select(Organization.path).where(Organization.id == org_id))
+            if path:
+                wanted[course_id] |= set(session.scalars(select(Organization.id).where(
+                    Organization.subtree_condition(path))))
+        elif kind == "course":
+            wanted[course_id] |= set(session.scalars(select(CourseProgressCount.org_id).where(
+                CourseProgressCount.course_id == course_id).distinct()))
+            wanted[course_id] |= set(session.scalars(select(User.org_id).join(
+                Enrolment, Enrolment.user_id == User.id).where(Enrolment.course_id == course_id).distinct()))
+    # Everything for a branch covers every course of that branch.
+    for course_id in [c for c in wanted if c is not None]:
+        wanted[course_id] -= wanted.get(None, set())
+        if not wanted[course_id]:
+            del wanted[course_id]
+    return wanted
+
+
+def _lock(session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE course_progress_count, completion_day_count, member_year_hours "
+                             "IN EXCLUSIVE MODE"))
+
+
+def refresh(session, marks) -> None:
+    wanted = _resolve(session, marks)
+    ledger = {(user_id, year) for kind, user_id, year in marks if kind == "ledger"}
+    if wanted is not None and not wanted and not ledger:
+        return  # e.g. a passed quiz that belongs to no course: nothing counted changes
+    _lock(session)
+    if wanted is None:
+        recompute(session)
+        recompute_hours(session)
+        return
+    for year in {year for _u, year in ledger}:
+        users = sorted(user_id for user_id, y in ledger if y == year)
+        for chunk in _chunks(users):
+            recompute_hours(session, chunk, year)
+    for course_id, org_ids in wanted.items():
+        for chunk in _chunks(sorted(org_ids)):
+            recompute(session, chunk, course_id)
+
+
+def _chunks(values, size=500):
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def recompute(session, org_ids=None, course_id=None) -> None:
+    """Replace the counts of these branches (all when None) for this course (all when None)."""
+    for model in (CourseProgressCount, CompletionDayCount):
+        statement = delete(model)
+        if org_ids is not None:
+            statement = statement.where(model.org_id.in_(org_ids))
+        if course_id is not None:
+            statement = statement.where(model.course_id == course_id)
+        session.execute(statement.execution_options(synchronize_session=False))
+    scope = (lambda member_org: member_org.id.in_(org_ids)) if org_ids is not None else (lambda member_org: true())
+    pairs = covered_pairs(scope, course_id=course_id, by_member=True)
+    lessons = (select(Course.id.label("course_id"), func.count(Lesson.id).label("lessons"))
+               .join(Lesson, Lesson.revision_id == Course.published_revision_id)
+               .group_by(Course.id).subquery("lesson_counts"))
+    passed = select(Attempt.user_id, Quiz.course_id).join(Quiz, Attempt.quiz_id == Quiz.id).where(
+        Attempt.passed.is_(True), Quiz.course_id.is_not(None))
+    if org_ids is not None:
+        passed = passed.where(Attempt.user_id.in_(select(User.id).where(User.org_id.in_(org_ids))))
+    if course_id is not None:
+        passed = passed.where(Quiz.course_id == course_id)
+    passed = passed.distinct().subquery("passed")
+    enrolment_of_pair = and_(Enrolment.user_id == pairs.c.user_id, Enrolment.course_id == pairs.c.course_id)
+    progress = (
+        select(pairs.c.org_id, pairs.c.course_id, pairs.c.category, pairs.c.position, func.min(pairs.c.deadline),
+               func.count(), func.count(Enrolment.id),
+               func.count(case((Enrolment.lessons_done >= func.coalesce(lessons.c.lessons, 0), 1))),
+               func.count(passed.c.user_id), func.count(Enrolment.completed_at))
+        .select_from(pairs)
+        .outerjoin(Enrolment, enrolment_of_pair)
+        .outerjoin(lessons, lessons.c.course_id == pairs.c.course_id)
+        .outerjoin(passed, and_(passed.c.user_id == pairs.c.user_id, passed.c.course_id == pairs.c.course_id))
+        .group_by(pairs.c.org_id, pairs.c.course_id, pairs.c.category, pairs.c.position))
+    session.execute(insert(CourseProgressCount).from_select(
+        ["org_id", "course_id", "category", "position", "deadline", "assigned", "started", "lessons_done",
+         "quiz_passed", "completed"], progress))
+    day = local_date.of(Enrolment.completed_at)
+    days = (select(pairs.c.org_id, pairs.c.course_id, pairs.c.category, day, func.count())
+            .select_from(pairs).join(Enrolment, enrolment_of_pair)
+            .where(Enrolment.completed_at.is_not(None))
+            .group_by(pairs.c.org_id, pairs.c.course_id, pairs.c.category, day))
+    session.execute(insert(CompletionDayCount).from_select(
+        ["org_id", "course_id", "category", "day", "completed"], days))
+
+
+def rebuild(session=None) -> None:
+    """Recompute every count from the source rows (after bulk loads, or to repair)."""
+    session = session or db.session
+    session.flush()
+    session.info.pop(PENDING, None)
+    _lock(session)
+    recompute(session)
+    recompute_hours(session)
+
+
+def recompute_hours(session, user_ids=None, year=None) -> None:
+    """Replace the yearly totals of these members (all when None) in this year (all when None)."""
+    statement = delete(MemberYearHours)
+    totals = select(StudyHoursEntry.user_id, StudyHoursEntry.year,
+                    func.round(func.sum(StudyHoursEntry.hours), 1)).group_by(StudyHoursEntry.user_id,
+                                                                              StudyHoursEntry.year)
+    if user_ids is not None:
+        statement = statement.where(MemberYearHours.user_id.in_(user_ids))
+        totals = totals.where(StudyHoursEntry.user_id.in_(user_ids))
+    if year is not None:
+        statement = statement.where(MemberYearHours.year == year)
+        totals = totals.where(StudyHoursEntry.year == year)
+    session.execute(statement.execution_options(synchronize_session=False))
+    session.execute(insert(MemberYearHours).from_select(["user_id", "year", "hours"], totals))
+
+
+def init_app(app) -> None:
+    if not event.contains(Session, "after_flush", _after_flush):
+        event.listen(Session, "after_flush", _after_flush)
+        event.listen(Session, "do_orm_execute", _on_bulk_statement)
+        event.listen(Session, "before_commit", _before_commit)
+        event.listen(Session, "after_transaction_end", _forget)

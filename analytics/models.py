@@ -1,0 +1,55 @@
+"""Counts kept per branch and course so that the dashboard reads a few rows per branch, not every member.
+
+They are derived data: `analytics.counts` keeps them in step with enrolments, passed quizzes,
+assignments and members in the same transaction as the change, and `flask rebuild-counts`
+rebuilds them from scratch.
+"""
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Date, ForeignKey, Integer, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from learning_app.extensions import db
+
+
+class CourseProgressCount(db.Model):
+    """(member, course) pairs that an assignment covers, counted per branch, course, category and position.
+
+    Members of one branch with the same category and position are covered by the same assignments,
+    so every pair counted in one row shares one deadline.
+    """
+    __tablename__ = "course_progress_count"
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), primary_key=True,
+                                           index=True)
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    position: Mapped[str] = mapped_column(String(20), primary_key=True)
+    deadline: Mapped[date | None] = mapped_column(Date)
+    assigned: Mapped[int] = mapped_column(Integer, default=0)
+    started: Mapped[int] = mapped_column(Integer, default=0)
+    lessons_done: Mapped[int] = mapped_column(Integer, default=0)
+    quiz_passed: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CompletionDayCount(db.Model):
+    """Completions of assigned courses per branch, course, category and local calendar day."""
+    __tablename__ = "completion_day_count"
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), primary_key=True,
+                                           index=True)
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MemberYearHours(db.Model):
+    """A member's credited study hours in one year: the ledger's sum, one row per member and year."""
+    __tablename__ = "member_year_hours"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hours: Mapped[Decimal] = mapped_column(Numeric(7, 1), default=Decimal("0"))
