@@ -64,6 +64,15 @@ def edit_question(author, question: Question, parsed: ParsedQuestion) -> Questio
     if question.status == QuestionStatus.RETIRED:
         raise QuestionRuleError(_("This question has been replaced by a newer version."))
     if question.status == QuestionStatus.PUBLISHED:
+        # One pending new version per question: two could both be approved, and the second would
+        # silently undo the first.
+        pending = db.session.scalar(select(Question).where(
+            Question.replaces_id == question.id,
+            Question.status.in_([QuestionStatus.DRAFT, QuestionStatus.SUBMITTED])).order_by(Question.id).limit(1))
+        if pending is not None and pending.status == QuestionStatus.SUBMITTED:
+            raise QuestionRuleError(_("A new version of this question is already awaiting review."))
+        if pending is not None:
+            return edit_question(author, pending, parsed)
         draft = add_question(author, question.bank, parsed)
         draft.replaces_id = question.id
         return draft
@@ -95,11 +104,13 @@ def _check_reviewer(reviewer, question):
 
 def approve_question(reviewer, question: Question) -> None:
     _check_reviewer(reviewer, question)
+    old = db.session.get(Question, question.replaces_id) if question.replaces_id else None
+    if old is not None and old.status != QuestionStatus.PUBLISHED:
+        raise QuestionRuleError(_("The version this edit started from has been replaced meanwhile; "
+                                  "reject it so the author edits the current version."))
     question.status, question.reviewer_id, question.review_comment = QuestionStatus.PUBLISHED, reviewer.id, ""
-    if question.replaces_id:
-        old = db.session.get(Question, question.replaces_id)
-        if old is not None and old.status == QuestionStatus.PUBLISHED:
-            old.status = QuestionStatus.RETIRED
+    if old is not None:
+        old.status = QuestionStatus.RETIRED
     record_audit(reviewer, "question.approve", question, {"bank": question.bank_id})
     db.session.flush()
 

@@ -138,6 +138,37 @@ def test_editing_a_published_question_makes_a_replacement_draft(login, author, r
     assert f"/questions/{old.id}\"" not in client.get(f"/quizzes/banks/{bank.id}").get_data(as_text=True)
 
 
+def test_a_published_question_has_at_most_one_pending_new_version(login, author, reviewer, bank, make_question):
+    question = make_question(bank, "single", stem="旧题干")
+    client = login(author)
+    url = f"/quizzes/banks/{bank.id}/questions/{question.id}"
+    for stem in ("第一次修改", "第二次修改"):
+        client.post(url, data={"type": "单选题", "stem": stem, "option_a": "一", "option_b": "二", "answer": "B"})
+    old, new = questions_in(bank)
+    assert (old.stem, new.stem, new.replaces_id) == ("旧题干", "第二次修改", old.id)  # the draft was edited again
+    client.post(f"/quizzes/banks/{bank.id}/submit")
+    response = client.post(url, data={"type": "单选题", "stem": "第三次修改", "option_a": "一", "option_b": "二",
+                                      "answer": "A"}, follow_redirects=True)
+    assert "该题的新版本已在等待审核" in response.get_data(as_text=True)
+    assert [q.stem for q in questions_in(bank)] == ["旧题干", "第二次修改"]
+
+
+def test_a_new_version_of_an_already_replaced_question_cannot_be_approved(login, author, reviewer, bank,
+                                                                         make_question):
+    """Two new versions written before this rule existed: approving the second would undo the first."""
+    question = make_question(bank, "single", stem="旧题干")
+    first, second = (make_question(bank, "single", stem=stem) for stem in ("甲版", "乙版"))
+    for version in (first, second):
+        version.replaces_id, version.status = question.id, QuestionStatus.SUBMITTED
+    db.session.commit()
+    reviewing = login(reviewer)
+    reviewing.post(f"/quizzes/review/{first.id}/approve")
+    response = reviewing.post(f"/quizzes/review/{second.id}/approve", follow_redirects=True)
+    assert "已被替换" in response.get_data(as_text=True)
+    assert (fresh(first).status, fresh(second).status) == (QuestionStatus.PUBLISHED, QuestionStatus.SUBMITTED)
+    assert fresh(question).status == QuestionStatus.RETIRED
+
+
 def test_import_previews_first_and_writes_on_confirmation(login, author, bank):
     client = login(author)
     upload = {"file": (io.BytesIO(GIFT.encode()), "questions.gift")}
