@@ -373,7 +373,9 @@ def action_list(root: Organization, filters: Filters, kind: str, sort: str = "br
         else:
             query = query.where(pairs.c.deadline < today, Enrolment.completed_at.is_(None))
     order = LIST_SORTS.get(sort, Organization.path)
-    return query.order_by(order, User.real_name, User.id)
+    # A member may be on the list once per course: the course settles ties, so pages never overlap.
+    course_order = [] if kind == "below_hours" else [pairs.c.course_id]
+    return query.order_by(order, User.real_name, User.id, *course_order)
 
 
 def _pending_pairs_by_org(root: Organization, filters: Filters, kind: str, today: date):
