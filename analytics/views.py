@@ -14,7 +14,7 @@ from learning_app.templating import add_navigation
 from . import charts, counts, evaluation, exports, queries
 from .cli import gen_scale_command, rebuild_counts_command
 from .filters import Filters
-from .permissions import get_dashboard_root, top_nodes
+from .permissions import get_dashboard_root
 
 bp = Blueprint("analytics", __name__, url_prefix="/dashboard", template_folder="templates")
 PER_PAGE = 50
@@ -34,13 +34,16 @@ def figure_json(figure) -> Markup:
     return Markup(text)
 
 
+def _trail(root):
+    """The breadcrumb from the top the viewer may see down to `root` (no query for a top node)."""
+    nodes = ancestors_of(root) if root.parent_id else [root]
+    return [node for node in nodes if current_user.can_see_org(node)]
+
+
 def _context(root, filters):
     tree = queries.tree_figures(root, filters)
     children = [node for node in tree.nodes if node.parent_id == root.id]
-    visible_tops = {node.id for node in top_nodes(current_user)}
-    trail = [node for node in ancestors_of(root) if current_user.can_see_org(node)]
-    labels = path_labels(tree.nodes)
-    return tree, children, trail, labels, visible_tops
+    return tree, children, _trail(root), path_labels(tree.nodes)
 
 
 @bp.route("/")
@@ -48,7 +51,7 @@ def _context(root, filters):
 def dashboard():
     root = get_dashboard_root(request.args.get("org", type=int), current_user)
     filters = Filters.from_args(request.args)
-    tree, children, trail, labels, _tops = _context(root, filters)
+    tree, children, trail, labels = _context(root, filters)
     total = tree.total[root.id]
     required = current_app.config["YEARLY_STUDY_HOURS"]["member"]
     per_day = queries.completions_over_time(root, filters)
@@ -80,8 +83,7 @@ def dashboard():
 
 def _trail_and_labels(root):
     """The breadcrumb and the branch names of the subtree, without the figures a list does not show."""
-    nodes = queries.subtree_nodes(root)
-    return [node for node in ancestors_of(root) if current_user.can_see_org(node)], path_labels(nodes)
+    return _trail(root), path_labels(queries.subtree_nodes(root))
 
 
 def _list_rows(root, filters, kind):
@@ -125,7 +127,7 @@ def export_list(kind, fmt):
 def export_branches(fmt):
     root = get_dashboard_root(request.args.get("org", type=int), current_user)
     filters = Filters.from_args(request.args)
-    tree, _children, _trail, labels, _tops = _context(root, filters)
+    tree, _children, _trail, labels = _context(root, filters)
     data, mimetype = exports.branch_table_file(tree, labels, fmt)
     return Response(data, mimetype=mimetype, headers={
         "Content-Disposition": f"attachment; filename=branches-{date.today().isoformat()}.{fmt}",
@@ -139,7 +141,7 @@ def report():
     root = get_dashboard_root(request.args.get("org", type=int), current_user)
     period = exports.Period.from_args(request.args)
     filters = Filters(date_from=period.start, date_to=period.end, year=period.start.year)
-    tree, children, trail, labels, _tops = _context(root, filters)
+    tree, children, trail, labels = _context(root, filters)
     return render_template("analytics/report.html", root=root, period=period, tree=tree, children=children,
                            labels=labels, months=queries.attendance_by_month(root, filters),
                            stages=tree.funnel(root), printable=request.args.get("print") == "1")
