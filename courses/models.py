@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
-    JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint,
+    JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -315,7 +315,11 @@ class LessonProgress(db.Model):
 class StudyHoursEntry(db.Model):
     """One credit of study hours (学时) with its source: the ledger every figure traces back to."""
     __tablename__ = "study_hours_entry"
-    __table_args__ = (UniqueConstraint("user_id", "source_type", "source_id", name="uq_study_hours_source"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "source_type", "source_id", name="uq_study_hours_source"),
+        # A member's year: without it SQLite picks the year index and reads the whole year's ledger.
+        Index("ix_study_hours_entry_user_id_year", "user_id", "year"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
