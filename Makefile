@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app learning_app
 STAMP := $(VENV)/.installed-stamp
+BENCH_STAMP := $(VENV)/.bench-stamp
 PO_FILES := $(wildcard learning_app/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
@@ -47,8 +48,13 @@ extract-messages: install
 	rm -f messages.pot
 
 # Benchmarks write bench/results/*.json; BENCH_SIZES=members:branches:courses,... picks the sizes.
-bench: install
+bench: install $(BENCH_STAMP)
 	$(BIN)/python bench/run.py
+
+# The load benchmark drives gunicorn with locust, which only the benchmarks need.
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $(BENCH_STAMP)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

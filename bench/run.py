@@ -7,7 +7,8 @@ HERE = Path(__file__).resolve().parent
 
 if __name__ == "__main__":
     for script in sorted(HERE.glob("*.py")):
-        if script.name in {"run.py", "__init__.py"}:
+        # locustfile.py holds bench/load.py's locust users: it is not a benchmark of its own.
+        if script.name in {"run.py", "__init__.py", "locustfile.py"}:
             continue
         print(f"== {script.stem}")
         sys.argv = [str(script)]
