@@ -1,10 +1,11 @@
 """Reads for courses and learning; each returns rows in a fixed number of statements."""
 from __future__ import annotations
 
+import functools
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, literal, or_, select
+from sqlalchemy import and_, bindparam, case, func, literal, or_, select, union
 from sqlalchemy.orm import aliased, selectinload
 
 from learning_app.extensions import db
@@ -18,7 +19,15 @@ from .models import (Assignment, Chapter, Course, CourseRevision, Enrolment, Les
 
 def _set_contains(column, value):
     """SQL for in_set(): an empty set means everyone."""
-    return or_(column == "", column.like(f"%,{value},%"))
+    return _set_matches(column, _set_pattern(value))
+
+
+def _set_pattern(value) -> str:
+    return f"%,{value},%"
+
+
+def _set_matches(column, pattern):
+    return or_(column == "", column.like(pattern))
 
 
 def assignments_covering(user):
@@ -31,41 +40,52 @@ def assignments_covering(user):
         _set_contains(Assignment.positions, user.position.value)))
 
 
-def lesson_counts(revision_ids) -> dict[int, int]:
-    rows = db.session.execute(select(Lesson.revision_id, func.count()).where(Lesson.revision_id.in_(revision_ids))
-                              .group_by(Lesson.revision_id))
-    return dict(rows.all())
+@functools.cache
+def _my_learning_statement():
+    """Built once per process, with bound parameters: for a statement of this size, building it and
+    computing its cache key cost more than running it, and every member opens the page."""
+    covering = (select(Assignment.course_id, Assignment.deadline, Assignment.required).where(
+        Assignment.is_active.is_(True), Assignment.org_id.in_(bindparam("ancestor_ids", expanding=True)),
+        _set_matches(Assignment.categories, bindparam("category_pattern")),
+        _set_matches(Assignment.positions, bindparam("position_pattern"))).subquery())
+    assigned = (select(covering.c.course_id, func.min(covering.c.deadline).label("deadline"),
+                       func.max(case((covering.c.required.is_(True), 1), else_=0)).label("required"))
+                .group_by(covering.c.course_id).subquery())
+    mine = union(select(assigned.c.course_id),
+                 select(Enrolment.course_id).where(Enrolment.user_id == bindparam("user_id"))).subquery()
+    lessons_total = (select(func.count()).where(Lesson.revision_id == Course.published_revision_id)
+                     .correlate(Course).scalar_subquery())
+    return (select(Course.id, CourseRevision.title, CourseRevision.hours, assigned.c.course_id.is_not(None),
+                   assigned.c.required, assigned.c.deadline, Enrolment.lessons_done, Enrolment.completed_at,
+                   lessons_total)
+            .join(mine, mine.c.course_id == Course.id)
+            .join(CourseRevision, CourseRevision.id == Course.published_revision_id)
+            .outerjoin(assigned, assigned.c.course_id == Course.id)
+            .outerjoin(Enrolment, and_(Enrolment.course_id == Course.id, Enrolment.user_id == bindparam("user_id")))
+            .order_by(assigned.c.course_id.is_(None), assigned.c.deadline.is_(None), assigned.c.deadline,
+                      Enrolment.id, Course.id))
 
 
 def my_learning(user) -> list[dict]:
-    """Assigned and elective courses with progress, deadline and status, in three statements."""
-    assignments = list(db.session.scalars(assignments_covering(user).options(
-        selectinload(Assignment.course).selectinload(Course.published))))
-    enrolments = {e.course_id: e for e in db.session.scalars(
-        select(Enrolment).where(Enrolment.user_id == user.id).options(
-            selectinload(Enrolment.course).selectinload(Course.published)))}
-    items = {}
-    for assignment in sorted(assignments, key=lambda a: (a.deadline or date.max)):
-        course = assignment.course
-        if course.published is None or course.id in items:
-            continue
-        items[course.id] = {"course": course, "assignment": assignment, "enrolment": enrolments.get(course.id)}
-    for course_id, enrolment in enrolments.items():
-        if course_id not in items and enrolment.course.published is not None:
-            items[course_id] = {"course": enrolment.course, "assignment": None, "enrolment": enrolment}
-    counts = lesson_counts([item["course"].published_revision_id for item in items.values()])
+    """Assigned and elective courses with progress, deadline and status, in one statement of plain rows
+    (no ORM objects). Assigned courses come first, soonest deadline first; a course assigned several
+    times shows its earliest deadline and is required if any assignment requires it. The covering
+    assignments are those of assignments_covering()."""
+    if user.org is None:
+        return []
+    rows = db.session.execute(_my_learning_statement(), {
+        "ancestor_ids": user.org.ancestor_ids, "category_pattern": _set_pattern(user.category.value),
+        "position_pattern": _set_pattern(user.position.value), "user_id": user.id})
     today = date.today()
-    for item in items.values():
-        total = counts.get(item["course"].published_revision_id, 0)
-        enrolment = item["enrolment"]
-        done = enrolment.lessons_done if enrolment else 0
-        item["lessons_total"] = total
-        item["percent"] = 100 if enrolment and enrolment.completed_at else (round(100 * done / total) if total else 0)
-        item["completed"] = bool(enrolment and enrolment.completed_at)
-        deadline = item["assignment"].deadline if item["assignment"] else None
-        item["deadline"] = deadline
-        item["overdue"] = bool(deadline and deadline < today and not item["completed"])
-    return list(items.values())
+    items = []
+    for course_id, title, hours, is_assigned, required, deadline, done, completed_at, total in rows:
+        completed = completed_at is not None
+        items.append({
+            "course_id": course_id, "title": title, "hours": hours, "assigned": bool(is_assigned),
+            "required": bool(required), "deadline": deadline, "lessons_total": total, "completed": completed,
+            "percent": 100 if completed else (round(100 * (done or 0) / total) if total else 0),
+            "overdue": bool(deadline and deadline < today and not completed)})
+    return items
 
 
 def enrolment_of(user, course) -> Enrolment | None:
@@ -73,9 +93,15 @@ def enrolment_of(user, course) -> Enrolment | None:
                                                      Enrolment.course_id == course.id))
 
 
+@functools.cache
+def _hours_in_year_statement():
+    # Built once: the learning page and the home page run it for every member.
+    return select(func.coalesce(func.sum(StudyHoursEntry.hours), 0)).where(
+        StudyHoursEntry.user_id == bindparam("user_id"), StudyHoursEntry.year == bindparam("year"))
+
+
 def hours_in_year(user, year: int) -> Decimal:
-    total = db.session.scalar(select(func.coalesce(func.sum(StudyHoursEntry.hours), 0)).where(
-        StudyHoursEntry.user_id == user.id, StudyHoursEntry.year == year))
+    total = db.session.scalar(_hours_in_year_statement(), {"user_id": user.id, "year": year})
     return Decimal(str(total))
 
 

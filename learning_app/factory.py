@@ -26,6 +26,7 @@ def create_app(config=None, **overrides):
     extensions.csrf.init_app(app)
     extensions.babel.init_app(app, locale_selector=i18n.select_locale,
                               default_translation_directories=str(Path(__file__).parent / "translations"))
+    i18n.init_app(app)
     app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)
     extensions.limiter.init_app(app)
     security.init_app(app)

@@ -1,5 +1,7 @@
 """Language selection: the user's choice, else the session's, else Chinese."""
 from flask import current_app, has_request_context, session
+from flask.globals import request_ctx
+from flask_babel import get_translations
 from flask_login import current_user
 
 
@@ -13,3 +15,26 @@ def select_locale():
     if chosen in languages:
         return chosen
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def request_translations():
+    """This request's translations, looked up once: a page translates dozens of strings, and
+    Flask-Babel resolves the locale and its cache again for every one of them."""
+    if not has_request_context():
+        return get_translations()
+    ctx = request_ctx._get_current_object()
+    translations = getattr(ctx, "learning_translations", None)
+    if translations is None:
+        translations = ctx.learning_translations = get_translations()
+    return translations
+
+
+def init_app(app):
+    """Templates translate through request_translations() (installed after Flask-Babel's own)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda string: request_translations().ugettext(string),
+        ngettext=lambda singular, plural, n: request_translations().ungettext(singular, plural, n),
+        pgettext=lambda context, string: request_translations().upgettext(context, string),
+        npgettext=lambda context, singular, plural, n: request_translations().unpgettext(
+            context, singular, plural, n),
+        newstyle=True)

@@ -1,4 +1,5 @@
 """Passwords, the login loader and the security headers every response carries."""
+import functools
 import secrets
 
 from flask import current_app, g
@@ -48,13 +49,24 @@ def verify_against_dummy(password: str) -> bool:
     return False
 
 
+@functools.cache
+def _user_statement():
+    # Built once: every signed-in request runs it, and building it costs about as much as running it.
+    from sqlalchemy import bindparam, select
+    from sqlalchemy.orm import joinedload
+
+    from .models import User
+    return select(User).where(User.id == bindparam("user_id")).options(joinedload(User.role_grants))
+
+
 @login_manager.user_loader
 def load_user(user_id):
-    from .models import User
+    """The signed-in user with their branch and role grants in one statement: every request needs them."""
     try:
-        return db.session.get(User, int(user_id))
+        user_id = int(user_id)
     except (TypeError, ValueError):
         return None
+    return db.session.scalars(_user_statement(), {"user_id": user_id}).unique().first()
 
 
 def set_security_headers(response):

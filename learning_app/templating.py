@@ -64,7 +64,8 @@ def init_app(app):
     @app.context_processor
     def inject_layout():
         return {
-            "navigation": navigation_for(current_user),
+            # The user itself, not the proxy: every menu entry asks about the user's roles.
+            "navigation": navigation_for(current_user._get_current_object()),
             "languages": current_app.config["LANGUAGES"],
             "current_locale": str(get_locale()),
         }

@@ -33,8 +33,9 @@ def _address_limit():
 
 @bp.before_app_request
 def require_password_change():
-    if (current_user.is_authenticated and current_user.must_change_password
-            and request.endpoint not in FIRST_LOGIN_ENDPOINTS):
+    # The endpoint first: /healthz and static files need no user loaded.
+    if (request.endpoint not in FIRST_LOGIN_ENDPOINTS and current_user.is_authenticated
+            and current_user.must_change_password):
         flash(_("Please choose your own password before you continue."), "warning")
         return redirect(url_for("auth.change_password"))
     return None

@@ -6,13 +6,16 @@ first submission wins; every later submission reads the stored result.
 """
 from __future__ import annotations
 
+import functools
 import random
 import secrets
 from datetime import datetime, timedelta, timezone
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from courses.services.learning import check_course_completion
 from learning_app.extensions import db
@@ -142,7 +145,7 @@ def save_answer(user, attempt: Attempt, position: int, response, now=None) -> At
         raise AttemptError(_("This is not your attempt."))
     # Lock the attempt row: a submission running in another request finishes first, and then this one
     # sees it closed, so no answer changes after grading (FOR UPDATE is a no-op on SQLite).
-    still_open = db.session.scalar(select(Attempt.open_slot).where(Attempt.id == attempt.id).with_for_update())
+    still_open = db.session.scalar(_open_slot_for_update(), {"attempt_id": attempt.id})
     if attempt.open_slot == 1 and still_open != 1:
         db.session.refresh(attempt)
     if attempt.open_slot != 1:
@@ -150,7 +153,7 @@ def save_answer(user, attempt: Attempt, position: int, response, now=None) -> At
     if attempt.deadline_at and now > aware(attempt.deadline_at) + GRACE:
         finish_if_expired(attempt, now)
         raise AttemptError(_("Time is up: the attempt was submitted with the answers saved before the deadline."))
-    answer = next((a for a in attempt.answers if a.position == position), None)
+    answer = _answer_at(attempt, position)
     if answer is None:
         raise AttemptError(_("There is no such question in this attempt."))
     try:
@@ -160,6 +163,27 @@ def save_answer(user, attempt: Attempt, position: int, response, now=None) -> At
     answer.saved_at = now
     db.session.flush()
     return answer
+
+
+@functools.cache
+def _open_slot_for_update():
+    # Built once, like _answer_statement: autosave is the request an exam sends most.
+    return select(Attempt.open_slot).where(Attempt.id == bindparam("attempt_id")).with_for_update()
+
+
+@functools.cache
+def _answer_statement():
+    return (select(AttemptAnswer).where(AttemptAnswer.attempt_id == bindparam("attempt_id"),
+                                        AttemptAnswer.position == bindparam("position"))
+            .options(joinedload(AttemptAnswer.question).lazyload(Question.tags)))
+
+
+def _answer_at(attempt: Attempt, position: int) -> AttemptAnswer | None:
+    """One answer and its question. An autosave changes one answer: loading the attempt's other answers
+    (and their questions' tags) would cost more than the save; the form without JavaScript has them all."""
+    if "answers" not in inspect(attempt).unloaded:
+        return next((a for a in attempt.answers if a.position == position), None)
+    return db.session.scalar(_answer_statement(), {"attempt_id": attempt.id, "position": position})
 
 
 def submit(user, attempt: Attempt, now=None) -> Attempt:
@@ -188,9 +212,16 @@ def _close_and_grade(attempt: Attempt, submitted_at) -> None:
     won = db.session.execute(
         update(Attempt).where(Attempt.id == attempt.id, Attempt.open_slot == 1)
         .values(open_slot=None, submitted_at=submitted_at).execution_options(synchronize_session=False)).rowcount
-    db.session.refresh(attempt)
     if won != 1:
+        db.session.refresh(attempt)
         return  # graded by whoever closed it first
+    # This request closed it: the row holds what the UPDATE wrote, no need to read it back.
+    set_committed_value(attempt, "open_slot", None)
+    set_committed_value(attempt, "submitted_at", submitted_at)
+    if "answers" in inspect(attempt).unloaded:
+        # Grading needs each answer's question, never the questions' tags.
+        set_committed_value(attempt, "answers", list(db.session.scalars(_answers_statement(),
+                                                                        {"attempt_id": attempt.id})))
     for answer in attempt.answers:
         fraction = score_fraction(answer.question, answer.response)
         answer.score = None if fraction is None else round(fraction * answer.points, 2)
@@ -198,14 +229,23 @@ def _close_and_grade(attempt: Attempt, submitted_at) -> None:
     db.session.flush()
 
 
+@functools.cache
+def _answers_statement():
+    return (select(AttemptAnswer).where(AttemptAnswer.attempt_id == bindparam("attempt_id"))
+            .order_by(AttemptAnswer.position).options(joinedload(AttemptAnswer.question).lazyload(Question.tags)))
+
+
 def _total(attempt: Attempt) -> None:
     """Score and pass when every answer has a score; otherwise wait for a person to grade."""
     if any(answer.score is None for answer in attempt.answers):
         attempt.status = AttemptStatus.AWAITING_GRADING
         return
+    with db.session.no_autoflush:  # one UPDATE of the attempt, after everything is known
+        # Without the quiz's items, which grading does not need (attempt.quiz then finds it loaded).
+        pass_percent = db.session.get(Quiz, attempt.quiz_id, options=[lazyload(Quiz.items)]).pass_percent
     attempt.score = round(sum(answer.score for answer in attempt.answers), 2)
     attempt.status = AttemptStatus.GRADED
-    attempt.passed = attempt.max_score > 0 and 100 * attempt.score / attempt.max_score >= attempt.quiz.pass_percent
+    attempt.passed = attempt.max_score > 0 and 100 * attempt.score / attempt.max_score >= pass_percent
     db.session.flush()
     if attempt.passed and attempt.quiz.course_id:
         check_course_completion(attempt.user, attempt.quiz.course)

@@ -92,8 +92,9 @@ def autosave_answer(attempt_id, position):
     except AttemptError as error:
         db.session.commit()  # an expired attempt was just graded: keep that
         return jsonify({"error": str(error), "closed": attempt.open_slot != 1}), 409
+    saved_at = answer.saved_at  # read before the commit expires it, which would cost another query
     db.session.commit()
-    return jsonify({"saved": True, "position": position, "saved_at": answer.saved_at.isoformat()})
+    return jsonify({"saved": True, "position": position, "saved_at": saved_at.isoformat()})
 
 
 @bp.route("/attempts/<int:attempt_id>/save", methods=["POST"])
@@ -129,11 +130,13 @@ def submit_attempt(attempt_id):
     except AttemptError as error:
         db.session.rollback()
         flash(str(error), "error")
+    # Read before the commit expires the attempt, which would cost another query.
+    result = {"status": attempt.status.value, "score": attempt.score, "passed": attempt.passed,
+              "result_url": url_for("quizzes.attempt_result", attempt_id=attempt.id)}
     db.session.commit()
     if request.is_json:
-        return jsonify({"status": attempt.status.value, "score": attempt.score, "passed": attempt.passed,
-                        "result_url": url_for("quizzes.attempt_result", attempt_id=attempt.id)})
-    return redirect(url_for("quizzes.attempt_result", attempt_id=attempt.id))
+        return jsonify(result)
+    return redirect(result["result_url"])
 
 
 @bp.route("/attempts/<int:attempt_id>/result")

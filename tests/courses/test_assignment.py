@@ -80,7 +80,7 @@ def test_narrowing_by_category(supervisor, course, tree, make_user):
     full = make_user(tree["a1"], category=MemberCategory.FULL)
     probationary = make_user(tree["a1"], category=MemberCategory.PROBATIONARY)
     assert queries.my_learning(full) == []
-    assert [i["course"].id for i in queries.my_learning(probationary)] == [course.id]
+    assert [i["course_id"] for i in queries.my_learning(probationary)] == [course.id]
     assert not can_learn(full, fresh(course))
     assert db.session.scalar(select(Assignment)).categories == ",probationary,"
 
