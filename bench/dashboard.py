@@ -8,7 +8,6 @@ fresh SQLite file (or in BENCH_DATABASE_URL's PostgreSQL database), then times, 
 for the whole tree and for one general branch, median of several runs, and writes
 bench/results/dashboard.json with the figures and the machine they ran on.
 """
-import json
 import os
 import platform
 import statistics
@@ -20,6 +19,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from results_file import database_family, write_report  # noqa: E402  (bench/ is on sys.path)
 
 from sqlalchemy import event, select  # noqa: E402
 
@@ -136,10 +137,9 @@ def main():
     report = {"benchmark": "dashboard", "when": time.strftime("%Y-%m-%d %H:%M:%S"),
               "machine": {"python": platform.python_version(), "platform": platform.platform(),
                           "cpus": os.cpu_count(), "processor": platform.processor()},
-              "database": (os.environ.get("BENCH_DATABASE_URL") or "sqlite").split(":")[0],
+              "database": database_family(os.environ.get("BENCH_DATABASE_URL")),
               "runs": rows, "growth_10k_to_100k": growth, "targets_met": targets}
-    out = ROOT / "bench" / "results" / "dashboard.json"
-    out.write_text(json.dumps(report, ensure_ascii=False, indent=2))
+    out = write_report("dashboard", report["database"], report)
     print(f"{'members':>8} {'scope':<20} {'bare SQL':>9} {'data':>8} {'page':>8} {'page/SQL':>9} {'stmts':>6}")
     for row in rows:
         for label, figures in row["scopes"].items():

@@ -19,8 +19,6 @@ import os
 import platform
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,6 +34,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from harness import database_family, gunicorn_workers, start_gunicorn, stop_gunicorn, write_report  # noqa: E402
 
 QUESTIONS = 10
 PARALLEL_USERS = int(os.environ.get("RUSH_PARALLEL_USERS", "10"))  # fresh members, 20 parallel starts each
@@ -57,12 +57,6 @@ COUNTER_KEYS = ["server_errors_5xx", "client_side_failures", "database_locked_se
                 "max_attempts_after_parallel_starts", "late_answers_accepted", "late_answers_stored",
                 "late_attempts_left_open", "late_in_time_answers_lost",
                 "server_log_tracebacks", "server_log_database_locked", "server_log_worker_timeouts"]
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def percentile(values, fraction):
@@ -445,26 +439,13 @@ def pinning_plan():
 def one_run(url, workdir, users, pinning):
     app = bench_app(url, workdir)
     quiz_ids, rush_logins, parallel_logins, late_logins = prepare(app, users)
-    port = free_port()
-    env = {**os.environ, "APP_CONFIG": "production", "SECRET_KEY": "bench", "DATABASE_URL": url,
-           "INSTANCE_PATH": workdir, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESS_LOG": "/dev/null",
-           "SESSION_COOKIE_SECURE": "0", "LOGIN_FAILURES_PER_ADDRESS": "100000 per minute"}
-    command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "learning_app:create_app()"]
-    if pinning["pinned"]:
-        command = ["taskset", "-c", str(SERVER_CPU)] + command
     log_path = Path(workdir) / "gunicorn.log"
-    workers = int(os.environ.get("GUNICORN_WORKERS", (os.cpu_count() or 1) * 2 + 1))
+    core = SERVER_CPU if pinning["pinned"] else None
+    workers = gunicorn_workers(core)
     load_before = [round(x, 2) for x in os.getloadavg()]
     with open(log_path, "w") as log:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=log)
+        server, base = start_gunicorn(url, workdir, core, log)
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
         server_affinity = sorted(os.sched_getaffinity(server.pid))
         rush = [Member(base, login) for login in rush_logins]
         parallel = [Member(base, login) for login in parallel_logins]
@@ -490,8 +471,7 @@ def one_run(url, workdir, users, pinning):
         parallel_5xx, parallel_refused, parallel_shown = parallel_starts(parallel, quiz_ids["parallel"])
         late_sent, late_outcomes = late_answers(app, late, quiz_ids["late"])
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=60)
+        stop_gunicorn(server)
     everyone = rush + parallel + late
     timings = sorted(t for m in rush for kind, t in m.timings)
     by_kind = {kind: sorted(t for m in rush for k, t in m.timings if k == kind) for kind in ("start", "answer",
@@ -595,14 +575,8 @@ def main():
                           "cpus": os.cpu_count(), "processor": platform.processor()},
               "how_reported": "timings: median of the runs; correctness counters: worst run",
               "summary": summary, "per_run": runs}
-    out = ROOT / "bench" / "results" / "exam_rush.json"
-    try:  # SQLite and PostgreSQL runs are separate invocations: keep the other database's report
-        previous = json.loads(out.read_text()).get("by_database", {})
-    except (OSError, ValueError, AttributeError):
-        previous = {}
-    family = "postgresql" if postgres else report["database"].split("+")[0]
-    out.write_text(json.dumps({"benchmark": "exam_rush", "by_database": {**previous, family: report}},
-                              ensure_ascii=False, indent=2))
+    family = "postgresql" if postgres else database_family(report["database"])
+    out = write_report("exam_rush", family, report)
     print(f"exam rush on {report['database']}, {users} members, {len(runs)} runs, pinning: "
           f"{'server core 0, clients core 1' if pinning['pinned'] else pinning.get('reason')}")
     print_table(runs, summary)

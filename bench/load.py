@@ -23,27 +23,27 @@ import csv
 import io
 import json
 import math
-import multiprocessing
 import os
 import platform
 import random
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from harness import (database_family, gunicorn_workers, process_tree_seconds, start_gunicorn,  # noqa: E402
+                     stop_gunicorn, write_report)
 
 MEMBERS = int(os.environ.get("BENCH_LOAD_MEMBERS", "2000"))
 USERS = int(os.environ.get("BENCH_LOAD_USERS", "20"))
@@ -60,7 +60,6 @@ POOL_RPS = 200
 # server's workers through those phases of the first run and the report lists the hot spots.
 # Sampling costs the server some CPU: read that run's figures with this in mind.
 PROFILE = [kind.strip() for kind in os.environ.get("BENCH_LOAD_PROFILE", "").split(",") if kind.strip()]
-RESULT = ROOT / "bench" / "results" / "load.json"
 
 KINDS = ["healthz", "login", "learning page", "lesson", "heartbeat", "quiz start", "quiz autosave", "quiz submit"]
 MIXED_KINDS = ["healthz", "learning page", "lesson", "heartbeat", "quiz start", "quiz page", "quiz autosave",
@@ -78,12 +77,6 @@ def targets(database):
     autosave = 0.25 if database == "postgresql" else 0.15
     return [("learning page", "ratio_to_healthz", ">=", 0.30), ("quiz autosave", "ratio_to_healthz", ">=", autosave),
             ("quiz submit", "ratio_to_healthz", ">=", 0.10), ("quiz autosave", "p95_ratio_to_healthz", "<=", 10.0)]
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def cores():
@@ -272,28 +265,10 @@ class CpuSampler(threading.Thread):
         return {core: round((busy - before[core][0]) / max(1, total - before[core][1]), 2)
                 for core, (busy, total) in cls.cores().items() if core in before}
 
-    @staticmethod
-    def process_tree_seconds(pid):
-        """CPU seconds of a process and its children, living or exited (gunicorn recycles workers)."""
-        try:
-            import psutil
-            process = psutil.Process(pid)
-            times = process.cpu_times()
-            total = times.user + times.system + times.children_user + times.children_system
-            for child in process.children(recursive=True):
-                try:
-                    times = child.cpu_times()
-                    total += times.user + times.system
-                except psutil.Error:
-                    pass
-            return total
-        except Exception:  # no psutil, or the process is gone
-            return None
-
     def run(self):
         while not self.stopping.is_set():
             self.samples.append((time.time(), self.cores(),
-                                 {name: self.process_tree_seconds(pid) for name, pid in list(self.watched.items())}))
+                                 {name: process_tree_seconds(pid) for name, pid in list(self.watched.items())}))
             self.stopping.wait(0.5)
 
     def _inside(self, start, end):
@@ -410,47 +385,6 @@ def local_postgres_pid(url):
     return None
 
 
-def start_server(url, workdir, port, core, log):
-    env = {**os.environ, "APP_CONFIG": "production", "SECRET_KEY": "bench", "DATABASE_URL": url,
-           "INSTANCE_PATH": workdir, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESS_LOG": "/dev/null",
-           "SESSION_COOKIE_SECURE": "0", "LOGIN_FAILURES_PER_ADDRESS": "100000 per minute"}
-    server = subprocess.Popen(pinned([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-                                      "learning_app:create_app()"], core),
-                              cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=log)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
-            break
-        except OSError:
-            if server.poll() is not None:
-                raise SystemExit(f"gunicorn exited with {server.returncode}; see {log.name}")
-            time.sleep(0.2)
-    else:
-        raise SystemExit(f"gunicorn did not answer /healthz; see {log.name}")
-    # The first worker answers while the others are still importing the app (over a second of CPU each,
-    # all on the one core): wait until they are done, or the first phase would pay for it.
-    previous = CpuSampler.process_tree_seconds(server.pid)
-    for _ in range(60):
-        time.sleep(0.5)
-        current = CpuSampler.process_tree_seconds(server.pid)
-        if previous is None or current is None or current - previous < 0.05:
-            break
-        previous = current
-    return server, base
-
-
-def stop_server(server):
-    try:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=40)
-    except ProcessLookupError:
-        pass
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
-
-
 def read_stats(prefix):
     with open(f"{prefix}_stats.csv", newline="") as handle:
         rows = {row["Name"]: row for row in csv.DictReader(handle)}
@@ -497,7 +431,7 @@ def measure(setup, url, workdir, run, core_pair):
     server = locust = None
     profilers = []
     try:
-        server, base = start_server(url, workdir, free_port(), server_core, server_log)
+        server, base = start_gunicorn(url, workdir, server_core, server_log)
         sampler.start()
         limit = sum(p["seconds"] for p in phases) + 240  # a safety net: the users end the run themselves
         command = [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
@@ -529,7 +463,7 @@ def measure(setup, url, workdir, run, core_pair):
             locust.kill()
             locust.wait()
         if server is not None:
-            stop_server(server)
+            stop_gunicorn(server)
         server_log.close()
         locust_log.close()
     rows, failures = read_stats(prefix)
@@ -626,8 +560,7 @@ def machine(core_pair):
     return {"python": platform.python_version(), "platform": platform.platform(), "cpu_count": os.cpu_count(),
             "processor": platform.processor() or model, "pinned": core_pair is not None,
             "server_core": core_pair[0] if core_pair else None, "locust_core": core_pair[1] if core_pair else None,
-            # gunicorn.conf.py counts the machine's cores, not the one it is pinned to.
-            "gunicorn_workers": int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1)),
+            "gunicorn_workers": gunicorn_workers(core_pair[0] if core_pair else None),
             "gunicorn_threads": int(os.environ.get("GUNICORN_THREADS", 2))}
 
 
@@ -710,8 +643,7 @@ def main():
     if runs[0]["profile"]:
         report["profile"] = runs[0]["profile"]
     report["prepare_seconds"], report["total_seconds"] = prepared_in, round(time.perf_counter() - started, 1)
-    RESULT.parent.mkdir(exist_ok=True)
-    RESULT.write_text(json.dumps(report, ensure_ascii=False, indent=2))
+    result = write_report("load", database_family(database), report)
     show(report)
     for profile in report.get("profile", {}).values():
         show_profile(profile)
@@ -719,7 +651,7 @@ def main():
         print(f"raw profiles, logs and database kept in {workdir}")
     else:
         shutil.rmtree(workdir, ignore_errors=True)  # kept when something failed: its logs say what
-    print(f"written {RESULT} ({report['total_seconds']} s)")
+    print(f"written {result} ({report['total_seconds']} s)")
 
 
 if __name__ == "__main__":

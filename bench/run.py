@@ -7,8 +7,9 @@ HERE = Path(__file__).resolve().parent
 
 if __name__ == "__main__":
     for script in sorted(HERE.glob("*.py")):
-        # locustfile.py holds bench/load.py's locust users: it is not a benchmark of its own.
-        if script.name in {"run.py", "__init__.py", "locustfile.py"}:
+        # locustfile.py holds bench/load.py's locust users and harness.py what the benchmarks share:
+        # neither is a benchmark of its own.
+        if script.name in {"run.py", "__init__.py", "locustfile.py", "harness.py"}:
             continue
         print(f"== {script.stem}")
         sys.argv = [str(script)]
