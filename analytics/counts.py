@@ -1,4 +1,4 @@
-"""Keeps `CourseProgressCount` and `CompletionDayCount` in step with the data they count.
+"""Keeps `CourseProgressCount`, `CompletionDayCount` and `SubtreeCompletionDayCount` in step with the data.
 
 Every flush notes what a change touches (a member's branch and a course, a branch, a subtree,
 a course everywhere); before the outermost transaction commits (not when a savepoint is
@@ -14,15 +14,17 @@ from __future__ import annotations
 from collections import defaultdict
 
 from sqlalchemy import and_, case, delete, event, func, insert, inspect, select, text, true
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from courses.models import Assignment, Course, Enrolment, Lesson, StudyHoursEntry
 from learning_app.extensions import db
 from learning_app.models import Organization, User
+from learning_app.signals import tree_paths_changed, tree_paths_changing
 from learning_app.timezones import local_date
 from quizzes.models import Attempt, Quiz
 
-from .models import CompletionDayCount, CourseProgressCount, MemberYearHours
+from .models import CompletionDayCount, CourseProgressCount, MemberYearHours, SubtreeCompletionDayCount
 from .queries import covered_pairs
 
 PENDING = "analytics.pending_counts"
@@ -172,8 +174,8 @@ def _resolve(session, marks) -> dict[int | None, set[int]] | None:
 
 def _lock(session) -> None:
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("LOCK TABLE course_progress_count, completion_day_count, member_year_hours "
-                             "IN EXCLUSIVE MODE"))
+        session.execute(text("LOCK TABLE course_progress_count, completion_day_count, member_year_hours, "
+                             "subtree_completion_day_count IN EXCLUSIVE MODE"))
 
 
 def refresh(session, marks) -> None:
@@ -185,6 +187,7 @@ def refresh(session, marks) -> None:
     if wanted is None:
         recompute(session)
         recompute_hours(session)
+        recompute_subtree_days(session)
         return
     for year in {year for _u, year in ledger}:
         users = sorted(user_id for user_id, y in ledger if y == year)
@@ -192,7 +195,12 @@ def refresh(session, marks) -> None:
             recompute_hours(session, chunk, year)
     for course_id, org_ids in wanted.items():
         for chunk in _chunks(sorted(org_ids)):
+            before = _days_by_org(session, chunk, course_id)
             recompute(session, chunk, course_id)
+            after = _days_by_org(session, chunk, course_id)
+            # Whatever a branch gained or lost on a day, every node above it gains or loses too.
+            _add_to_nodes_above(session, ((org_id, day, after.get((org_id, day), 0) - before.get((org_id, day), 0))
+                                          for org_id, day in before.keys() | after.keys()))
 
 
 def _chunks(values, size=500):
@@ -252,6 +260,67 @@ def rebuild(session=None) -> None:
     _lock(session)
     recompute(session)
     recompute_hours(session)
+    recompute_subtree_days(session)
+
+
+def _days_by_org(session, org_ids=None, course_id=None) -> dict:
+    """{(organisation, day): completions} of these organisations' members (all when None)."""
+    query = (select(CompletionDayCount.org_id, CompletionDayCount.day, func.sum(CompletionDayCount.completed))
+             .group_by(CompletionDayCount.org_id, CompletionDayCount.day))
+    if org_ids is not None:
+        query = query.where(CompletionDayCount.org_id.in_(org_ids))
+    if course_id is not None:
+        query = query.where(CompletionDayCount.course_id == course_id)
+    return {(org_id, day): int(completed) for org_id, day, completed in session.execute(query)}
+
+
+def _add_to_nodes_above(session, changes) -> None:
+    """Add each (organisation, day, change in completions) to the subtree day counts of every node
+    strictly above that organisation; rows that reach zero are removed."""
+    changes = [(org_id, day, delta) for org_id, day, delta in changes if delta]
+    if not changes:
+        return
+    paths = dict(session.execute(select(Organization.id, Organization.path).where(
+        Organization.id.in_({org_id for org_id, _day, _delta in changes}))).all())
+    totals: dict[tuple[int, object], int] = defaultdict(int)
+    for org_id, day, delta in changes:
+        for above in Organization.ids_in_path(paths[org_id])[:-1]:
+            totals[above, day] += delta
+    _add_to_subtree_days(session, totals)
+
+
+def _add_to_subtree_days(session, totals: dict) -> None:
+    totals = {key: delta for key, delta in totals.items() if delta}
+    if not totals:
+        return
+    table = SubtreeCompletionDayCount.__table__
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    statement = statement.on_conflict_do_update(index_elements=[table.c.org_id, table.c.day],
+                                                set_={"completed": table.c.completed + statement.excluded.completed})
+    rows = [{"org_id": org_id, "day": day, "completed": delta} for (org_id, day), delta in totals.items()]
+    for start in range(0, len(rows), 5000):
+        session.execute(statement, rows[start:start + 5000])
+    touched = sorted({org_id for org_id, _day in totals})
+    for chunk in _chunks(touched):
+        session.execute(delete(SubtreeCompletionDayCount).where(
+            SubtreeCompletionDayCount.org_id.in_(chunk), SubtreeCompletionDayCount.completed == 0)
+            .execution_options(synchronize_session=False))
+
+
+def recompute_subtree_days(session) -> None:
+    """Rebuild the subtree day counts from every branch's day counts."""
+    session.execute(delete(SubtreeCompletionDayCount).execution_options(synchronize_session=False))
+    _add_to_nodes_above(session, ((org_id, day, completed)
+                                  for (org_id, day), completed in _days_by_org(session).items()))
+
+
+def _subtree_days(session, path: str) -> dict:
+    """{day: completions} of the members at or below the node with this path."""
+    return dict(session.execute(
+        select(CompletionDayCount.day, func.sum(CompletionDayCount.completed))
+        .join(Organization, Organization.id == CompletionDayCount.org_id)
+        .where(Organization.subtree_condition(path)).group_by(CompletionDayCount.day)).all())
 
 
 def recompute_hours(session, user_ids=None, year=None) -> None:
@@ -270,7 +339,33 @@ def recompute_hours(session, user_ids=None, year=None) -> None:
     session.execute(insert(MemberYearHours).from_select(["user_id", "year", "hours"], totals))
 
 
+def _before_move(session, path: str) -> None:
+    """A subtree is about to move: its completions leave the nodes above it.
+
+    The count lock comes first. A move rewrites paths (a key: row locks that block the recount's
+    foreign-key checks), and the recount at its commit then needs the count lock; a learner's
+    recount takes the count lock, then checks those rows. Taking the count lock before the rows
+    puts both in one order, so neither waits for the other in a cycle (PostgreSQL would abort one
+    as a deadlock)."""
+    _lock(session)
+    _move_subtree_days(session, path, -1)
+
+
+def _after_move(session, path: str) -> None:
+    """The subtree has moved: its completions join the nodes above its new place."""
+    _move_subtree_days(session, path, +1)
+
+
+def _move_subtree_days(session, path: str, sign: int) -> None:
+    above = Organization.ids_in_path(path)[:-1]
+    _add_to_subtree_days(session, {(node, day): sign * int(completed)
+                                   for day, completed in _subtree_days(session, path).items() for node in above})
+
+
 def init_app(app) -> None:
+    # Connecting them again changes nothing.
+    tree_paths_changing.connect(_before_move)
+    tree_paths_changed.connect(_after_move)
     if not event.contains(Session, "after_flush", _after_flush):
         event.listen(Session, "after_flush", _after_flush)
         event.listen(Session, "do_orm_execute", _on_bulk_statement)

@@ -46,6 +46,17 @@ class CompletionDayCount(db.Model):
     completed: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class SubtreeCompletionDayCount(db.Model):
+    """Completions of assigned courses per local day by the members of every organisation strictly
+    below a node, all courses and categories together: the timeline of a whole committee reads a
+    few hundred of these rows instead of every branch's day counts."""
+    __tablename__ = "subtree_completion_day_count"
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class MemberYearHours(db.Model):
     """A member's credited study hours in one year: the ledger's sum, one row per member and year."""
     __tablename__ = "member_year_hours"

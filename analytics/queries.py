@@ -20,7 +20,7 @@ from learning_app.timezones import local_date
 from quizzes.models import Attempt, AttemptAnswer, AttemptStatus, Question, Quiz
 
 from .filters import Filters
-from .models import CompletionDayCount, CourseProgressCount, MemberYearHours
+from .models import CompletionDayCount, CourseProgressCount, MemberYearHours, SubtreeCompletionDayCount
 
 HOURS_BIN = 8  # width of the study-hours histogram's bins
 
@@ -77,7 +77,7 @@ def _in_set(column, value_column):
     return or_(column == "", column.like(literal("%,") + cast(value_column, String) + literal(",%")))
 
 
-def covered_pairs(member_org_scope, course_id=None, category=None, by_member=False):
+def covered_pairs(member_org_scope, course_id=None, category=None, by_member=False, user_ids=None):
     """(member, course) pairs that some active assignment covers, with the earliest deadline: a subquery.
 
     `member_org_scope(alias)` limits the members' organisations. Coverage is first worked out per
@@ -98,6 +98,8 @@ def covered_pairs(member_org_scope, course_id=None, category=None, by_member=Fal
                   _in_set(covered.c.positions, User.position)]
     if category:
         conditions.append(User.category == category)
+    if user_ids is not None:
+        conditions.append(User.id.in_(user_ids))
     member_columns = [User.category.label("category"), User.position.label("position")] if by_member else []
     query = (select(User.id.label("user_id"), User.org_id.label("org_id"), *member_columns,
                     covered.c.course_id.label("course_id"), func.min(covered.c.deadline).label("deadline"))
@@ -105,10 +107,11 @@ def covered_pairs(member_org_scope, course_id=None, category=None, by_member=Fal
     return query.group_by(User.id, User.org_id, *member_columns, covered.c.course_id).subquery("pairs")
 
 
-def assignment_pairs(root: Organization, filters: Filters):
-    """The covered (member, course) pairs under `root`, for the lists of members behind a figure."""
+def assignment_pairs(root: Organization, filters: Filters, user_ids=None):
+    """The covered (member, course) pairs under `root` (of these members only, if given), for the lists
+    of members behind a figure."""
     return covered_pairs(lambda member_org: Organization.subtree_condition(root.path, member_org.path),
-                         filters.course_id, filters.category)
+                         filters.course_id, filters.category, user_ids=user_ids)
 
 
 def _counts_in_scope(model, root: Organization, filters: Filters):
@@ -122,11 +125,7 @@ def _counts_in_scope(model, root: Organization, filters: Filters):
 
 
 def _days_in_range(conditions, filters: Filters):
-    if filters.date_from:
-        conditions.append(CompletionDayCount.day >= filters.date_from)
-    if filters.date_to:
-        conditions.append(CompletionDayCount.day <= filters.date_to)
-    return conditions
+    return conditions + _in_range(CompletionDayCount.day, filters)
 
 
 def _completed_in_range_by_org(root: Organization, filters: Filters) -> dict[int, int]:
@@ -238,11 +237,29 @@ def hours_distribution(root: Organization, filters: Filters) -> list[tuple[int, 
 
 
 def completions_over_time(root: Organization, filters: Filters) -> list[tuple[str, int]]:
-    """Completions of assigned courses per local calendar day, for a cumulative line."""
-    conditions = _days_in_range(_counts_in_scope(CompletionDayCount, root, filters), filters)
-    rows = db.session.execute(select(CompletionDayCount.day, func.sum(CompletionDayCount.completed))
-                              .where(*conditions).group_by(CompletionDayCount.day).order_by(CompletionDayCount.day))
+    """Completions of assigned courses per local calendar day, for a cumulative line.
+
+    Without a course or category filter, the node's own members' days and the days already summed
+    for everything below it: a year of rows whatever the size of the tree."""
+    if filters.course_id or filters.category:
+        conditions = _days_in_range(_counts_in_scope(CompletionDayCount, root, filters), filters)
+        days = select(CompletionDayCount.day.label("day"), CompletionDayCount.completed.label("completed")
+                      ).where(*conditions).subquery()
+    else:
+        below = SubtreeCompletionDayCount
+        days = union_all(
+            select(below.day.label("day"), below.completed.label("completed")).where(
+                below.org_id == root.id, *_in_range(below.day, filters)),
+            select(CompletionDayCount.day, CompletionDayCount.completed).where(
+                CompletionDayCount.org_id == root.id, *_in_range(CompletionDayCount.day, filters))).subquery()
+    rows = db.session.execute(select(days.c.day, func.sum(days.c.completed)).group_by(days.c.day)
+                              .order_by(days.c.day))
     return [(str(day), int(count)) for day, count in rows]
+
+
+def _in_range(column, filters: Filters) -> list:
+    return ([column >= filters.date_from] if filters.date_from else []) + (
+        [column <= filters.date_to] if filters.date_to else [])
 
 
 def earliest_deadline(root: Organization, filters: Filters):
@@ -340,10 +357,11 @@ LIST_SORTS = {"name": User.real_name, "branch": Organization.path, "login": User
 
 
 def action_list(root: Organization, filters: Filters, kind: str, sort: str = "branch", today: date | None = None,
-                org_ids=None):
+                org_ids=None, user_ids=None):
     """The members behind a problem, with contact details, as a select of rows (paginate it).
 
-    `org_ids` limits the members to these organisations (a page's window, see `action_list_page`).
+    `org_ids` or `user_ids` limit the members to these organisations or these members (a page's
+    window, see `action_list_page`).
     """
     today = today or date.today()
     member_org = Organization
@@ -355,10 +373,10 @@ def action_list(root: Organization, filters: Filters, kind: str, sort: str = "br
                  .join(hours, hours.c.user_id == User.id).join(member_org, User.org_id == member_org.id)
                  .where(hours.c.hours < hours.c.required))
     else:
-        if org_ids is None:
-            pairs = assignment_pairs(root, filters)
-        else:
+        if org_ids is not None:
             pairs = covered_pairs(lambda org: org.id.in_(org_ids), filters.course_id, filters.category)
+        else:
+            pairs = assignment_pairs(root, filters, user_ids)
         query = (select(User.id, User.real_name, User.login_id, User.phone, User.org_id, member_org.path,
                         CourseRevision.title.label("course"), pairs.c.deadline,
                         literal(None).label("hours"), literal(None).label("required"))
@@ -400,11 +418,14 @@ def action_list_page(root: Organization, filters: Filters, kind: str, sort: str,
     few branches instead of for the whole tree.
     """
     today = today or date.today()
-    if kind == "below_hours" or sort not in (None, "branch"):
+    if kind == "below_hours":
         return page_of(action_list(root, filters, kind, sort, today), page, per_page)
     start = (max(page, 1) - 1) * per_page
-    window, before, seen = [], None, 0
     per_org = _pending_pairs_by_org(root, filters, kind, today)
+    if sort in LIST_SORTS and sort != "branch":
+        total = sum(pending for _org_id, pending in per_org)
+        return _page_in_member_order(root, filters, kind, sort, today, start, per_page, total), total
+    window, before, seen = [], None, 0
     for org_id, pending in per_org:
         if seen + pending > start and seen < start + per_page:
             window.append(org_id)
@@ -415,6 +436,33 @@ def action_list_page(root: Organization, filters: Filters, kind: str, sort: str,
     rows = db.session.execute(action_list(root, filters, kind, "branch", today, org_ids=window)
                               .limit(per_page).offset(start - before)).all()
     return rows, seen
+
+
+def _page_in_member_order(root: Organization, filters: Filters, kind: str, sort: str, today: date, start: int,
+                          per_page: int, total: int) -> list:
+    """A page of a course list sorted by name or member number, without working out every member's
+    courses: members are taken in that order, a batch at a time, and only theirs are worked out, until
+    the page is full. A batch is four times the one before, so a sparse list (a few overdue members
+    among many) still takes a handful of statements; a page far down the list costs more than the first.
+    """
+    wanted = start + per_page
+    if start >= total:
+        return []
+    members = (select(User.id).join(Organization, User.org_id == Organization.id)
+               .where(root.subtree_filter(), User.is_active_account.is_(True))
+               .order_by(LIST_SORTS[sort], User.real_name, User.id))
+    if filters.category:
+        members = members.where(User.category == filters.category)
+    rows, offset, batch = [], 0, max(2 * wanted, 100)
+    while len(rows) < wanted:
+        # Bound parameters are capped (SQLite: 32,766 a statement), so is a batch.
+        user_ids = list(db.session.scalars(members.limit(min(batch, 20000)).offset(offset)))
+        if not user_ids:
+            break
+        rows += db.session.execute(action_list(root, filters, kind, sort, today, user_ids=user_ids)).all()
+        offset += len(user_ids)
+        batch *= 4
+    return rows[start:wanted]
 
 
 def page_of(query, page: int, per_page: int):

@@ -128,7 +128,12 @@ class Organization(db.Model):
 
     @property
     def ancestor_ids(self):
-        return [int(part) for part in self.path.strip("/").split("/") if part]
+        return self.ids_in_path(self.path)
+
+    @staticmethod
+    def ids_in_path(path: str) -> list[int]:
+        """The ids in a path, from the root down to the node itself."""
+        return [int(part) for part in path.strip("/").split("/") if part]
 
     def is_within(self, other: Organization) -> bool:
         """True when this node is `other` or lies below it."""

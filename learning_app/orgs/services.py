@@ -6,6 +6,7 @@ from ..actions import RuleError
 from ..audit.services import record_audit
 from ..extensions import db
 from ..models import Organization, OrgKind, RoleGrant, User
+from ..signals import tree_paths_changed, tree_paths_changing
 
 
 class OrgRuleError(RuleError):
@@ -54,6 +55,7 @@ def move_org(actor, org: Organization, new_parent: Organization) -> None:
     old_path, old_parent_id = org.path, org.parent_id
     new_path = f"{new_parent.path}{org.id}/"
     depth_change = new_parent.depth + 1 - org.depth
+    tree_paths_changing.send(db.session, path=old_path)
     db.session.execute(
         update(Organization)
         .where(Organization.subtree_condition(old_path))
@@ -62,6 +64,7 @@ def move_org(actor, org: Organization, new_parent: Organization) -> None:
         .execution_options(synchronize_session=False))
     db.session.execute(update(Organization).where(Organization.id == org.id)
                        .values(parent_id=new_parent.id).execution_options(synchronize_session=False))
+    tree_paths_changed.send(db.session, path=new_path)
     record_audit(actor, "org.move", org, {"from_parent_id": old_parent_id, "to_parent_id": new_parent.id,
                                           "from_path": old_path, "to_path": new_path})
     db.session.flush()

@@ -63,9 +63,11 @@ def upgrade():
     # A database that already holds learning records gets its counts now, in the migration's transaction.
     from sqlalchemy.orm import Session
 
-    from analytics.counts import rebuild
+    # The tables of this revision only: rebuild() also locks and fills tables that later revisions create.
+    from analytics.counts import recompute, recompute_hours
     session = Session(bind=op.get_bind())
-    rebuild(session)
+    recompute(session)
+    recompute_hours(session)
     session.flush()
 
 

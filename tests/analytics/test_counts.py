@@ -6,6 +6,8 @@ fails if the counts were never written at all).
 """
 import csv
 import io
+import threading
+import time
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -14,25 +16,25 @@ from sqlalchemy import func, select
 from analytics import queries
 from analytics.counts import rebuild
 from analytics.filters import Filters
-from analytics.models import CompletionDayCount, CourseProgressCount, MemberYearHours
+from analytics.models import CompletionDayCount, CourseProgressCount, MemberYearHours, SubtreeCompletionDayCount
 from courses.bases import services as bases
 from courses.models import Course, EnrolmentSource, LessonKind
 from courses.services import authoring, learning, review
 from courses.services.assignment import assign_course, withdraw_assignment
 from courses.services.ledger import credit_study_hours
 from learning_app.extensions import db
-from learning_app.models import MemberCategory, PositionLevel, utcnow
+from learning_app.models import MemberCategory, Organization, PositionLevel, User, utcnow
 from learning_app.orgs.services import move_org
 from learning_app.people import roster
 from learning_app.people.services import set_member_active, update_member
 from learning_app.timezones import utc_to_local
 from quizzes.services import attempts, banks, quizzes
-from tests.quizzes.helpers import parsed_question
+from tests.quizzes.helpers import on_postgres, parsed_question, run_in_threads
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
 A1 = "党委/第一党总支/甲一党支部"  # branch paths of the `tree` fixture, as a roster names them
 B1 = "党委/第二党总支/乙一党支部"
-COUNT_TABLES = (CourseProgressCount, CompletionDayCount, MemberYearHours)
+COUNT_TABLES = (CourseProgressCount, CompletionDayCount, MemberYearHours, SubtreeCompletionDayCount)
 
 
 # --- helpers -----------------------------------------------------------------------------------------
@@ -377,6 +379,60 @@ def test_moving_a_branch_under_an_assigned_parent_brings_it_into_the_assignment(
 
     assert_counts_fresh()
     assert figures(tree["committee"]).assigned == 0
+
+
+def test_a_branchs_completions_move_with_it_in_the_timelines_above(tree, admin, make_user, course):
+    member = make_user(tree["b1"])
+    assign_course(admin, course, tree["committee"])
+    db.session.commit()
+    complete_course(member, course, T0)
+    day = str(utc_to_local(T0).date())
+    timeline = lambda name: queries.completions_over_time(tree[name], Filters())  # noqa: E731
+    assert_counts_fresh()
+    assert (timeline("committee"), timeline("general_b"), timeline("general_a")) == ([(day, 1)], [(day, 1)], [])
+
+    move_org(admin, tree["b1"], tree["general_a"])
+    db.session.commit()
+
+    assert_counts_fresh()
+    assert (timeline("committee"), timeline("general_b"), timeline("general_a")) == ([(day, 1)], [], [(day, 1)])
+    assert timeline("b1") == [(day, 1)]  # the branch's own members
+    assert queries.completions_over_time(tree["general_a"], Filters(course_id=course.id)) == [(day, 1)]
+
+
+@on_postgres
+def test_a_branch_move_and_a_learners_recount_in_that_branch_both_commit(app, tree, admin, member, course,
+                                                                          assigned):
+    """The move holds the branch's row locks until it commits; the learner's recount needs the count
+    lock and then those rows. Unless the move takes the count lock first, the two wait for each
+    other and PostgreSQL aborts one of them as a deadlock."""
+    ids = {"admin": admin.id, "member": member.id, "course": course.id, "a1": tree["a1"].id,
+           "general_a": tree["general_a"].id, "general_b": tree["general_b"].id}
+    assert figures(tree["general_a"]).assigned == 1
+    db.session.close()
+    moved = threading.Event()
+
+    def move(_):
+        actor = db.session.get(User, ids["admin"])
+        move_org(actor, db.session.get(Organization, ids["a1"]), db.session.get(Organization, ids["general_b"]))
+        db.session.flush()
+        moved.set()
+        time.sleep(1.5)  # the learner's commit arrives while the move is still open
+        db.session.commit()
+        return "moved"
+
+    def learn(_):
+        assert moved.wait(10)
+        learning.ensure_enrolment(db.session.get(User, ids["member"]), db.session.get(Course, ids["course"]),
+                                  EnrolmentSource.ASSIGNED)
+        db.session.commit()
+        return "enrolled"
+
+    assert run_in_threads(app, 2, lambda index: (move, learn)[index](index)) == ["moved", "enrolled"]
+    assert_counts_fresh()
+    general_a, general_b = (db.session.get(Organization, ids[name]) for name in ("general_a", "general_b"))
+    assert figures(general_b).started == 0  # the branch left the assignment with the move
+    assert figures(general_a).assigned == 0
 
 
 # --- study hours -------------------------------------------------------------------------------------
