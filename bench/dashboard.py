@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from results_file import database_family, write_report  # noqa: E402  (bench/ is on sys.path)
+from harness import database_family, write_report  # noqa: E402  (bench/ is on sys.path)
 
 from sqlalchemy import event, select  # noqa: E402
 
