@@ -55,7 +55,7 @@ JOURNEY_HEARTBEATS = 3
 # Each quiz start needs a quiz the member has no attempt on, each submit an open attempt of its own:
 # enough are prepared for this many requests per second through the phase; a pool running dry is
 # reported as a problem of the run (the phase's figure would then be too low).
-POOL_RPS = 200
+POOL_RPS = 400
 # Phase kinds, comma-separated ("quiz autosave,learning page"): py-spy (if installed) samples the
 # server's workers through those phases of the first run and the report lists the hot spots.
 # Sampling costs the server some CPU: read that run's figures with this in mind.

@@ -29,9 +29,10 @@ def get_quiz_for_taking(quiz_id: int, user) -> Quiz:
     return quiz
 
 
-def get_own_attempt(attempt_id: int, user) -> Attempt:
-    """Only the member who took an attempt reaches it; anyone else gets 404."""
-    attempt = db.session.get(Attempt, attempt_id)
+def get_own_attempt(attempt_id: int, user, for_update: bool = False) -> Attempt:
+    """Only the member who took an attempt reaches it; anyone else gets 404. `for_update` locks the
+    attempt's row until the transaction ends (see attempts.save_answer)."""
+    attempt = db.session.get(Attempt, attempt_id, with_for_update=for_update or None)
     if attempt is None or attempt.user_id != user.id:
         abort(404)
     return attempt

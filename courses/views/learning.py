@@ -28,9 +28,10 @@ def _member_required():
 @login_required
 def my_learning():
     _member_required()
+    member = current_user._get_current_object()  # not the proxy: the queries read the member often
     year = date.today().year
-    hours, required = queries.hours_in_year(current_user, year), current_user.yearly_hours_required
-    return render_template("courses/learning/my.html", items=queries.my_learning(current_user),
+    hours, required = queries.hours_in_year(member, year), member.yearly_hours_required
+    return render_template("courses/learning/my.html", items=queries.my_learning(member),
                            hours=hours, year=year, required_hours=required,
                            hours_percent=min(100, round(100 * hours / required)) if required else 100)
 

@@ -83,12 +83,13 @@ def _response_from_form(answer, form):
 @login_required
 def autosave_answer(attempt_id, position):
     """Autosave one answer (JSON {"response": ...}); idempotent, refused after the deadline."""
-    attempt = get_own_attempt(attempt_id, current_user)
+    attempt = get_own_attempt(attempt_id, current_user, for_update=True)
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict) or "response" not in payload:
         return jsonify({"error": _("The answer is malformed.")}), 400
     try:
-        answer = attempt_services.save_answer(current_user, attempt, position, payload["response"])
+        answer = attempt_services.save_answer(current_user, attempt, position, payload["response"],
+                                              locked=True)
     except AttemptError as error:
         db.session.commit()  # an expired attempt was just graded: keep that
         return jsonify({"error": str(error), "closed": attempt.open_slot != 1}), 409
