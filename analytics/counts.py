@@ -280,8 +280,11 @@ def _add_to_nodes_above(session, changes) -> None:
     changes = [(org_id, day, delta) for org_id, day, delta in changes if delta]
     if not changes:
         return
-    paths = dict(session.execute(select(Organization.id, Organization.path).where(
-        Organization.id.in_({org_id for org_id, _day, _delta in changes}))).all())
+    org_ids = {org_id for org_id, _day, _delta in changes}
+    paths = select(Organization.id, Organization.path)
+    if len(org_ids) <= 500:  # a rebuild names every node: then read them all, not a list of thousands
+        paths = paths.where(Organization.id.in_(org_ids))
+    paths = dict(session.execute(paths).all())
     totals: dict[tuple[int, object], int] = defaultdict(int)
     for org_id, day, delta in changes:
         for above in Organization.ids_in_path(paths[org_id])[:-1]:
