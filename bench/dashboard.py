@@ -127,7 +127,7 @@ def main():
     largest = rows[-1]["scopes"]
     targets = {
         "page at most 2x its bare SQL at the largest size": all(f["page_to_sql"] <= 2 for f in largest.values()),
-        # 2 load the signed-in user, 1 the chosen node, 1 its breadcrumb when it has ancestors, 8 the figures.
+        # 1 loads the signed-in user, 1 the chosen node, 1 its breadcrumb when it has ancestors, 8 the figures.
         "at most about 10 statements per page (12)": all(f["statements"] <= 12 for row in rows
                                                          for f in row["scopes"].values()),
         "statements per scope the same at every size": all(

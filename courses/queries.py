@@ -30,24 +30,34 @@ def _set_matches(column, pattern):
     return or_(column == "", column.like(pattern))
 
 
+def _covers_member():
+    """The one rule for "this assignment covers the member", with the member as bound parameters
+    (see _member_params): active, on the member's node or above it, for their category and position."""
+    return and_(Assignment.is_active.is_(True), Assignment.org_id.in_(bindparam("ancestor_ids", expanding=True)),
+                _set_matches(Assignment.categories, bindparam("category_pattern")),
+                _set_matches(Assignment.positions, bindparam("position_pattern")))
+
+
+def _member_params(user) -> dict:
+    return {"ancestor_ids": user.org.ancestor_ids, "category_pattern": _set_pattern(user.category.value),
+            "position_pattern": _set_pattern(user.position.value), "user_id": user.id}
+
+
 def assignments_covering(user):
     """A select of the active assignments whose scope includes this member (joining later included)."""
     if user.org is None:
         return select(Assignment).where(literal(False))
-    return (select(Assignment).where(
-        Assignment.is_active.is_(True), Assignment.org_id.in_(user.org.ancestor_ids),
-        _set_contains(Assignment.categories, user.category.value),
-        _set_contains(Assignment.positions, user.position.value)))
+    params = _member_params(user)
+    del params["user_id"]
+    return select(Assignment).where(_covers_member()).params(**params)
 
 
 @functools.cache
 def _my_learning_statement():
     """Built once per process, with bound parameters: for a statement of this size, building it and
     computing its cache key cost more than running it, and every member opens the page."""
-    covering = (select(Assignment.course_id, Assignment.deadline, Assignment.required).where(
-        Assignment.is_active.is_(True), Assignment.org_id.in_(bindparam("ancestor_ids", expanding=True)),
-        _set_matches(Assignment.categories, bindparam("category_pattern")),
-        _set_matches(Assignment.positions, bindparam("position_pattern"))).subquery())
+    covering = (select(Assignment.course_id, Assignment.deadline, Assignment.required)
+                .where(_covers_member()).subquery())
     assigned = (select(covering.c.course_id, func.min(covering.c.deadline).label("deadline"),
                        func.max(case((covering.c.required.is_(True), 1), else_=0)).label("required"))
                 .group_by(covering.c.course_id).subquery())
@@ -69,13 +79,10 @@ def _my_learning_statement():
 def my_learning(user) -> list[dict]:
     """Assigned and elective courses with progress, deadline and status, in one statement of plain rows
     (no ORM objects). Assigned courses come first, soonest deadline first; a course assigned several
-    times shows its earliest deadline and is required if any assignment requires it. The covering
-    assignments are those of assignments_covering()."""
+    times shows its earliest deadline and is required if any assignment requires it."""
     if user.org is None:
         return []
-    rows = db.session.execute(_my_learning_statement(), {
-        "ancestor_ids": user.org.ancestor_ids, "category_pattern": _set_pattern(user.category.value),
-        "position_pattern": _set_pattern(user.position.value), "user_id": user.id})
+    rows = db.session.execute(_my_learning_statement(), _member_params(user))
     today = date.today()
     items = []
     for course_id, title, hours, is_assigned, required, deadline, done, completed_at, total in rows:

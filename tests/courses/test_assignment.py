@@ -85,6 +85,20 @@ def test_narrowing_by_category(supervisor, course, tree, make_user):
     assert db.session.scalar(select(Assignment)).categories == ",probationary,"
 
 
+def test_a_course_assigned_twice_shows_once_with_the_earliest_deadline_and_required_if_either_is(
+        client, auth, supervisor, course, tree, make_user):
+    later = DEADLINE + timedelta(days=10)
+    assignment.assign_course(supervisor, course, tree["general_a"], required=False, deadline=DEADLINE)
+    assignment.assign_course(supervisor, course, tree["a1"], required=True, deadline=later)
+    db.session.commit()
+    member = make_user(tree["a1"])
+
+    [item] = queries.my_learning(member)
+    assert (item["course_id"], item["deadline"], item["required"]) == (course.id, DEADLINE, True)
+    page = my_page(client, auth, member)
+    assert page.count("指派课程") == 1 and DEADLINE.isoformat() in page and later.isoformat() not in page
+
+
 def test_overdue_when_deadline_passed(supervisor, course, tree, make_user):
     assignment.assign_course(supervisor, course, tree["a1"], deadline=date.today() - timedelta(days=1))
     db.session.commit()
