@@ -29,6 +29,12 @@ def request_translations():
     return translations
 
 
+def gettext(string, **variables):
+    """flask_babel.gettext through request_translations(): for code that translates on every request."""
+    translated = request_translations().ugettext(string)
+    return translated % variables if variables else translated
+
+
 def init_app(app):
     """Templates translate through request_translations() (installed after Flask-Babel's own)."""
     app.jinja_env.install_gettext_callables(

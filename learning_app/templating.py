@@ -3,6 +3,7 @@ from flask import current_app, request, url_for
 from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 
 # (order, endpoint, label, who may see it): feature packages add theirs with add_navigation,
@@ -45,6 +46,20 @@ def navigation_for(user):
             for _, endpoint, label, allowed in NAVIGATION if allowed(user)]
 
 
+def menu_html(user) -> Markup:
+    """The menu's items, rendered once per language, set of entries and current page, then reused:
+    they hold nothing of the user but which entries their roles allow, and every page shows them."""
+    entries = navigation_for(user)
+    # Keyed by endpoint, not label: hashing a lazy label would translate it.
+    key = (str(get_locale()), request.script_root, tuple((endpoint, active) for endpoint, _, active in entries))
+    cache = current_app.extensions.setdefault("rendered_menus", {})
+    html = cache.get(key)
+    if html is None:
+        items = [(url_for(endpoint), str(label), active) for endpoint, label, active in entries]
+        html = cache[key] = Markup(current_app.jinja_env.get_template("menu.html").render(items=items))
+    return html
+
+
 def page_url(page, **extra):
     """The current page's URL with another page number, keeping the filters."""
     args = request.args.to_dict()
@@ -65,7 +80,7 @@ def init_app(app):
     def inject_layout():
         return {
             # The user itself, not the proxy: every menu entry asks about the user's roles.
-            "navigation": navigation_for(current_user._get_current_object()),
+            "menu": menu_html(current_user._get_current_object()),
             "languages": current_app.config["LANGUAGES"],
             "current_locale": str(get_locale()),
         }

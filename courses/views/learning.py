@@ -1,12 +1,14 @@
 """Members learn: my learning, the catalog, a course, its lessons, progress reports, the ledger."""
 from datetime import date
+from types import SimpleNamespace
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from learning_app.extensions import db
+from learning_app.i18n import gettext as _
 from learning_app.orgs.queries import path_labels, whole_tree
+from learning_app.templating import format_hours
 
 from .. import queries
 from ..forms import AssignForm
@@ -24,6 +26,22 @@ def _member_required():
         abort(403)
 
 
+def _course_cards(items):
+    """The cards' links and labels, made here rather than in the template: there each is a call back
+    into Python per card, and those calls cost more than the rest of the page."""
+    hours_label, due_label, overdue_label = _("%(hours)s study hours"), _("Due %(date)s"), _("Overdue since %(date)s")
+    cards = []
+    for item in items:
+        deadline_label = None
+        if item["deadline"] and not item["completed"]:
+            deadline_label = (overdue_label if item["overdue"] else due_label) % {"date": item["deadline"]}
+        # Attributes, not keys: Jinja tries an attribute before a key, and a miss costs an exception.
+        cards.append(SimpleNamespace(**item, url=url_for("courses.view_course", course_id=item["course_id"]),
+                                     hours_label=hours_label % {"hours": format_hours(item["hours"])},
+                                     deadline_label=deadline_label))
+    return cards
+
+
 @bp.route("/my")
 @login_required
 def my_learning():
@@ -31,7 +49,7 @@ def my_learning():
     member = current_user._get_current_object()  # not the proxy: the queries read the member often
     year = date.today().year
     hours, required = queries.hours_in_year(member, year), member.yearly_hours_required
-    return render_template("courses/learning/my.html", items=queries.my_learning(member),
+    return render_template("courses/learning/my.html", items=_course_cards(queries.my_learning(member)),
                            hours=hours, year=year, required_hours=required,
                            hours_percent=min(100, round(100 * hours / required)) if required else 100)
 
