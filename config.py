@@ -26,7 +26,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'learning.sqlite'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No pool_pre_ping: learning_app.database checks only connections that sat idle.
+    SQLALCHEMY_ENGINE_OPTIONS = {}
     # 50 MiB by default: room for a roster; course uploads raise it per route.
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 50 * 1024 * 1024)
 

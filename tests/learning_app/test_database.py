@@ -1,0 +1,39 @@
+"""Pooled connections: one the database server dropped while it sat idle is replaced, not used."""
+import pytest
+from sqlalchemy import create_engine, exc, text
+from sqlalchemy.pool import NullPool
+
+from learning_app import database
+from learning_app.extensions import db
+
+
+def _drop_pooled_connection(app):
+    """Check a connection out and back in, then have the server end it, as a restart would."""
+    if db.engine.url.get_backend_name() == "sqlite":
+        pytest.skip("a SQLite file cannot drop a connection")
+    with db.engine.connect() as connection:
+        pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    outside = create_engine(db.engine.url, poolclass=NullPool)
+    with outside.begin() as connection:
+        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    outside.dispose()
+    return pid
+
+
+def test_a_connection_dropped_while_idle_is_replaced_before_use(app, monkeypatch):
+    monkeypatch.setattr(database, "IDLE_SECONDS_BEFORE_CHECK", 0)
+    dropped = _drop_pooled_connection(app)
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT pg_backend_pid()").scalar() != dropped
+
+
+def test_a_connection_in_use_moments_ago_is_not_checked(app, monkeypatch):
+    # The other side of the trade: without the check a dropped connection fails its first statement
+    # (and the pool then replaces it); this is what a connection used within the last seconds risks.
+    monkeypatch.setattr(database, "IDLE_SECONDS_BEFORE_CHECK", 3600)
+    _drop_pooled_connection(app)
+    with pytest.raises(exc.DBAPIError):
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT 1").scalar() == 1
