@@ -2,7 +2,7 @@
 import functools
 import secrets
 
-from flask import current_app, g
+from flask import current_app, g, has_request_context, request
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db, login_manager
@@ -50,23 +50,37 @@ def verify_against_dummy(password: str) -> bool:
 
 
 @functools.cache
-def _user_statement():
+def _user_statement(alone: bool):
     # Built once: every signed-in request runs it, and building it costs about as much as running it.
     from sqlalchemy import bindparam, select
-    from sqlalchemy.orm import joinedload
+    from sqlalchemy.orm import joinedload, lazyload
 
     from .models import User
-    return select(User).where(User.id == bindparam("user_id")).options(joinedload(User.role_grants))
+    statement = select(User).where(User.id == bindparam("user_id"))
+    if alone:
+        return statement.options(lazyload(User.org), lazyload(User.role_grants))
+    return statement.options(joinedload(User.role_grants))
+
+
+def loads_user_alone(view):
+    """Marks a view that reads nothing of the signed-in user but their own row (quiz autosave, the
+    request an exam sends most): their branch and role grants are not loaded with them, which costs
+    about a quarter of such a request. They still load on first use if a rule asks for them."""
+    view.loads_user_alone = True
+    return view
 
 
 @login_manager.user_loader
 def load_user(user_id):
-    """The signed-in user with their branch and role grants in one statement: every request needs them."""
+    """The signed-in user with their branch and role grants in one statement: every page needs them
+    for its menu and its access rules."""
     try:
         user_id = int(user_id)
     except (TypeError, ValueError):
         return None
-    return db.session.scalars(_user_statement(), {"user_id": user_id}).unique().first()
+    view = current_app.view_functions.get(request.endpoint) if has_request_context() else None
+    alone = getattr(view, "loads_user_alone", False)
+    return db.session.scalars(_user_statement(alone), {"user_id": user_id}).unique().first()
 
 
 def set_security_headers(response):

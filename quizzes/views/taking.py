@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 
 from learning_app.extensions import db
 from learning_app.models import utcnow
+from learning_app.security import loads_user_alone
 
 from .. import queries
 from ..models import QuestionType
@@ -81,6 +82,7 @@ def _response_from_form(answer, form):
 
 @bp.route("/attempts/<int:attempt_id>/answers/<int:position>", methods=["POST"])
 @login_required
+@loads_user_alone
 def autosave_answer(attempt_id, position):
     """Autosave one answer (JSON {"response": ...}); idempotent, refused after the deadline."""
     attempt = get_own_attempt(attempt_id, current_user, for_update=True)

@@ -5,12 +5,12 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from courses.models import encode_set
 from learning_app.extensions import db
 from learning_app.models import utcnow
-from quizzes.models import Attempt, AttemptStatus, Question, ReviewPolicy
+from quizzes.models import Attempt, AttemptAnswer, AttemptStatus, Question, ReviewPolicy
 from tests.conftest import Auth
 from tests.quizzes.helpers import answer_at, attempt_ids, checked_values, fresh, inputs, location
 
@@ -485,3 +485,27 @@ def test_the_attempt_page_costs_the_same_for_few_or_many_questions(client, auth,
 
     auth.login(member)
     assert queries_for(1) == queries_for(6)
+
+
+def test_autosave_reads_the_member_alone_in_four_statements(client, auth, member, author, bank, make_question,
+                                                            make_quiz, app):
+    # The request an exam sends most: the member's row (not their branch or role grants), the
+    # attempt, the answer with its question, and the UPDATE.
+    quiz = make_quiz(author, make_question(bank, "single"), make_question(bank, "single"))
+    auth.login(member)
+    attempt_id = start(client, quiz)
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement.lower())
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert autosave(client, attempt_id, 0, "A").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert len(statements) == 4, statements
+    assert "from user_account" in statements[0] and "role_grant" not in statements[0]
+    assert "organization" not in statements[0]
+    db.session.expire_all()
+    assert db.session.scalar(select(AttemptAnswer.response).where(AttemptAnswer.attempt_id == attempt_id,
+                                                                  AttemptAnswer.position == 0)) == "A"
