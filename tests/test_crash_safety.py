@@ -185,7 +185,13 @@ def test_acknowledged_work_survives_sigkill(tmp_path):
                for member in ids["members"]]
     for worker in workers:
         worker.start()
-    time.sleep(8)  # long enough for the reading lesson (5 s) and the check-ins to be acknowledged
+    # Kill once some of every kind of work is acknowledged (the reading lesson needs 5 s), not after a
+    # fixed time: on a busy machine logging in alone can take seconds (it failed once that way).
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and not (acknowledged["answers"] and acknowledged["checkins"]
+                                               and acknowledged["lessons"]):
+        time.sleep(0.2)
+    time.sleep(0.5)  # and in the middle of more
     os.killpg(server.pid, signal.SIGKILL)
     server.wait()
     stop.set()

@@ -126,6 +126,7 @@ def save_all(attempt_id):
 
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
 @login_required
+@loads_user_alone
 def submit_attempt(attempt_id):
     attempt = get_own_attempt(attempt_id, current_user)
     try:
