@@ -140,17 +140,16 @@ def _resolve(session, marks) -> dict[int | None, set[int]] | None:
     wanted: dict[int | None, set[int]] = defaultdict(set)
     members = {(user_id, course_id) for kind, user_id, course_id in marks if kind == "member"}
     attempts = {(user_id, quiz_id) for kind, user_id, quiz_id in marks if kind == "attempt"}
-    user_ids = {user_id for user_id, _c in members | attempts}
+    if attempts:
+        # Only a course's quiz counts ("quiz passed"): a standalone quiz's members need no lookup.
+        course_of = dict(session.execute(select(Quiz.id, Quiz.course_id).where(
+            Quiz.id.in_({quiz_id for _u, quiz_id in attempts}))).all())
+        members |= {(user_id, course_of[quiz_id]) for user_id, quiz_id in attempts if course_of.get(quiz_id)}
+    user_ids = {user_id for user_id, _c in members}
     orgs_of = dict(session.execute(select(User.id, User.org_id).where(User.id.in_(user_ids))).all()) if user_ids else {}
     for user_id, course_id in members:
         if orgs_of.get(user_id):
             wanted[course_id].add(orgs_of[user_id])
-    if attempts:
-        course_of = dict(session.execute(select(Quiz.id, Quiz.course_id).where(
-            Quiz.id.in_({quiz_id for _u, quiz_id in attempts}))).all())
-        for user_id, quiz_id in attempts:
-            if course_of.get(quiz_id) and orgs_of.get(user_id):
-                wanted[course_of[quiz_id]].add(orgs_of[user_id])
     for kind, org_id, course_id in marks:
         if kind == "org":
             wanted[None].add(org_id)

@@ -259,14 +259,15 @@ def _total(attempt: Attempt) -> None:
         attempt.status = AttemptStatus.AWAITING_GRADING
         return
     with db.session.no_autoflush:  # one UPDATE of the attempt, after everything is known
-        # Without the quiz's items, which grading does not need (attempt.quiz then finds it loaded).
-        pass_percent = db.session.get(Quiz, attempt.quiz_id, options=[lazyload(Quiz.items)]).pass_percent
+        # Without the quiz's items, which grading does not need. Held in a variable: the session
+        # holds it only weakly, and attempt.quiz would then load it again, items and all.
+        quiz = db.session.get(Quiz, attempt.quiz_id, options=[lazyload(Quiz.items)])
     attempt.score = round(sum(answer.score for answer in attempt.answers), 2)
     attempt.status = AttemptStatus.GRADED
-    attempt.passed = attempt.max_score > 0 and 100 * attempt.score / attempt.max_score >= pass_percent
+    attempt.passed = attempt.max_score > 0 and 100 * attempt.score / attempt.max_score >= quiz.pass_percent
     db.session.flush()
-    if attempt.passed and attempt.quiz.course_id:
-        check_course_completion(attempt.user, attempt.quiz.course)
+    if attempt.passed and quiz.course_id:
+        check_course_completion(attempt.user, quiz.course)
 
 
 def grade_by_hand(grader, answer: AttemptAnswer, points: float, feedback: str = "") -> Attempt:

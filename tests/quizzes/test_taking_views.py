@@ -509,3 +509,24 @@ def test_autosave_reads_the_member_alone_in_four_statements(client, auth, member
     db.session.expire_all()
     assert db.session.scalar(select(AttemptAnswer.response).where(AttemptAnswer.attempt_id == attempt_id,
                                                                   AttemptAnswer.position == 0)) == "A"
+
+
+def test_a_passed_submit_is_graded_in_eight_statements(client, auth, member, author, bank, make_question, make_quiz):
+    # The member, the attempt, closing it, its answers and questions, the quiz, the two UPDATEs of
+    # grading, and the quiz's course for the dashboard counts (none here). The quiz is not loaded twice.
+    quiz = make_quiz(author, *[make_question(bank, "single") for _ in range(10)])
+    auth.login(member)
+    attempt_id = start(client, quiz)
+    for position in range(10):
+        autosave(client, attempt_id, position, "A")
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        result = client.post(f"/quizzes/attempts/{attempt_id}/submit", json={}).get_json()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert result["passed"] is True and result["score"] == 10
+    assert len(statements) == 8, statements
