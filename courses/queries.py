@@ -39,17 +39,16 @@ def _covers_member():
 
 
 def _member_params(user) -> dict:
+    """The bound parameters of _covers_member() for this member."""
     return {"ancestor_ids": user.org.ancestor_ids, "category_pattern": _set_pattern(user.category.value),
-            "position_pattern": _set_pattern(user.position.value), "user_id": user.id}
+            "position_pattern": _set_pattern(user.position.value)}
 
 
 def assignments_covering(user):
     """A select of the active assignments whose scope includes this member (joining later included)."""
     if user.org is None:
         return select(Assignment).where(literal(False))
-    params = _member_params(user)
-    del params["user_id"]
-    return select(Assignment).where(_covers_member()).params(**params)
+    return select(Assignment).where(_covers_member()).params(**_member_params(user))
 
 
 @functools.cache
@@ -84,7 +83,7 @@ def my_learning(user) -> list[dict]:
         return []
     # On the session's connection, not through the ORM: plain rows need none of its bookkeeping,
     # which cost more than the query itself.
-    rows = db.session.connection().execute(_my_learning_statement(), _member_params(user))
+    rows = db.session.connection().execute(_my_learning_statement(), {**_member_params(user), "user_id": user.id})
     today = date.today()
     items = []
     for course_id, title, hours, is_assigned, required, deadline, done, completed_at, total in rows:

@@ -106,6 +106,21 @@ def test_overdue_when_deadline_passed(supervisor, course, tree, make_user):
     assert item["overdue"] is True and item["percent"] == 0
 
 
+def test_my_learning_cards_show_link_hours_and_deadline_or_overdue(client, auth, supervisor, course, tree,
+                                                                   make_user, author, make_course):
+    due_course = make_course(author, lessons=["article"], title="按期课程", hours=2.5)
+    yesterday = date.today() - timedelta(days=1)
+    assignment.assign_course(supervisor, course, tree["a1"], deadline=yesterday)
+    assignment.assign_course(supervisor, due_course, tree["a1"], deadline=DEADLINE)
+    db.session.commit()
+    page = my_page(client, auth, make_user(tree["a1"]))
+    overdue_card, due_card = page.split('<div class="card h-100')[1:3]  # overdue first: earliest deadline
+    assert "border-danger" in overdue_card and f"已于 {yesterday.isoformat()} 逾期" in overdue_card
+    assert f'href="/courses/{course.id}"' in overdue_card and 'is-overdue' in overdue_card
+    assert "border-danger" not in due_card and f"截止 {DEADLINE.isoformat()}" in due_card
+    assert f'href="/courses/{due_course.id}"' in due_card and "2.5 学时" in due_card
+
+
 def test_withdrawn_assignment_no_longer_covers(supervisor, course, tree, make_user):
     created = assignment.assign_course(supervisor, course, tree["a1"])
     db.session.commit()
