@@ -138,27 +138,30 @@ def _draw(item, exclude: set[int], rng) -> list[Question]:
     return rng.sample(pool, min(item.draw_count, len(pool)))
 
 
-def save_answer(user, attempt: Attempt, position: int, response, now=None, locked=False) -> AttemptAnswer:
-    """Store the member's current answer to one question; saving the same answer twice is harmless.
+def save_answer(user, attempt: Attempt, position: int, response, now=None) -> AttemptAnswer:
+    """Store the member's current answer to one question; saving the same answer twice is harmless."""
+    if attempt.user_id != user.id:
+        raise AttemptError(_("This is not your attempt."))
+    # Lock the attempt row: a submission running in another request finishes first, and then this
+    # one sees it closed, so no answer changes after grading (FOR UPDATE is a no-op on SQLite).
+    still_open = db.session.scalar(_open_slot_for_update(), {"attempt_id": attempt.id})
+    if attempt.open_slot == 1 and still_open != 1:
+        db.session.refresh(attempt)
+    return save_locked_answer(user, attempt, _answer_at(attempt, position), response, now)
 
-    `locked`: the caller loaded the attempt with FOR UPDATE in this transaction (one statement less
-    for autosave, the request an exam sends most), so what it holds is current."""
+
+def save_locked_answer(user, attempt: Attempt, answer: AttemptAnswer | None, response, now=None) -> AttemptAnswer:
+    """save_answer for a caller that loaded the attempt FOR UPDATE in this transaction, together with the
+    answer (quizzes.permissions.get_own_attempt_answer, for autosave), so what it holds is current."""
     now = now or utcnow()
     if attempt.user_id != user.id:
         raise AttemptError(_("This is not your attempt."))
-    if not locked:
-        # Lock the attempt row: a submission running in another request finishes first, and then this
-        # one sees it closed, so no answer changes after grading (FOR UPDATE is a no-op on SQLite).
-        still_open = db.session.scalar(_open_slot_for_update(), {"attempt_id": attempt.id})
-        if attempt.open_slot == 1 and still_open != 1:
-            db.session.refresh(attempt)
     if attempt.open_slot != 1:
         raise AttemptError(_("This attempt has been submitted; answers can no longer change."))
     if attempt.deadline_at and now > aware(attempt.deadline_at) + GRACE:
         finish_if_expired(attempt, now)
         raise AttemptError(_("Time is up: the attempt was submitted with the answers saved before the deadline."))
-    answer = _answer_at(attempt, position)
-    if answer is None:
+    if answer is None or answer.attempt_id != attempt.id:
         raise AttemptError(_("There is no such question in this attempt."))
     try:
         cleaned = clean_response(answer.question, response)
@@ -183,7 +186,7 @@ def _save_answer_statement():
 
 @functools.cache
 def _open_slot_for_update():
-    # Built once, like _answer_statement: an exam sends many answers.
+    # Built once, like _answer_statement: the form without JavaScript saves every answer.
     return select(Attempt.open_slot).where(Attempt.id == bindparam("attempt_id")).with_for_update()
 
 

@@ -9,7 +9,7 @@ from learning_app.security import loads_user_alone
 
 from .. import queries
 from ..models import QuestionType
-from ..permissions import get_own_attempt, get_quiz_for_taking
+from ..permissions import get_own_attempt, get_own_attempt_answer, get_quiz_for_taking
 from ..services import attempts as attempt_services
 from ..services.attempts import AttemptError
 from . import bp
@@ -85,13 +85,12 @@ def _response_from_form(answer, form):
 @loads_user_alone
 def autosave_answer(attempt_id, position):
     """Autosave one answer (JSON {"response": ...}); idempotent, refused after the deadline."""
-    attempt = get_own_attempt(attempt_id, current_user, for_update=True)
+    attempt, answer = get_own_attempt_answer(attempt_id, position, current_user)
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict) or "response" not in payload:
         return jsonify({"error": _("The answer is malformed.")}), 400
     try:
-        answer = attempt_services.save_answer(current_user, attempt, position, payload["response"],
-                                              locked=True)
+        answer = attempt_services.save_locked_answer(current_user, attempt, answer, payload["response"])
     except AttemptError as error:
         db.session.commit()  # an expired attempt was just graded: keep that
         return jsonify({"error": str(error), "closed": attempt.open_slot != 1}), 409

@@ -487,10 +487,10 @@ def test_the_attempt_page_costs_the_same_for_few_or_many_questions(client, auth,
     assert queries_for(1) == queries_for(6)
 
 
-def test_autosave_reads_the_member_alone_in_four_statements(client, auth, member, author, bank, make_question,
-                                                            make_quiz, app):
+def test_autosave_reads_the_member_alone_in_three_statements(client, auth, member, author, bank, make_question,
+                                                             make_quiz, app):
     # The request an exam sends most: the member's row (not their branch or role grants), the
-    # attempt, the answer with its question, and the UPDATE.
+    # attempt locked together with the answer and its question, and the UPDATE.
     quiz = make_quiz(author, make_question(bank, "single"), make_question(bank, "single"))
     auth.login(member)
     attempt_id = start(client, quiz)
@@ -503,9 +503,12 @@ def test_autosave_reads_the_member_alone_in_four_statements(client, auth, member
         assert autosave(client, attempt_id, 0, "A").status_code == 200
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
-    assert len(statements) == 4, statements
+    assert len(statements) == 3, statements
     assert "from user_account" in statements[0] and "role_grant" not in statements[0]
     assert "organization" not in statements[0]
+    assert "from attempt left outer join attempt_answer" in statements[1]
+    if db.engine.dialect.name == "postgresql":
+        assert statements[1].endswith("for update of attempt")
     db.session.expire_all()
     assert db.session.scalar(select(AttemptAnswer.response).where(AttemptAnswer.attempt_id == attempt_id,
                                                                   AttemptAnswer.position == 0)) == "A"
