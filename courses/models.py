@@ -318,11 +318,12 @@ class StudyHoursEntry(db.Model):
     __table_args__ = (
         UniqueConstraint("user_id", "source_type", "source_id", name="uq_study_hours_source"),
         # A member's year: without it SQLite picks the year index and reads the whole year's ledger.
+        # With the constraint above it also serves every lookup by member alone: no index of its own.
         Index("ix_study_hours_entry_user_id_year", "user_id", "year"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     year: Mapped[int] = mapped_column(Integer, index=True)
     hours: Mapped[Decimal] = mapped_column(Numeric(5, 1))
     source_type: Mapped[str] = mapped_column(String(30))  # course, base_session, collective_study
