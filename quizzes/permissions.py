@@ -34,8 +34,9 @@ def get_quiz_for_taking(quiz_id: int, user) -> Quiz:
 
 
 def get_own_attempt(attempt_id: int, user) -> Attempt:
-    """Only the member who took an attempt reaches it; anyone else gets 404."""
-    attempt = db.session.get(Attempt, attempt_id)
+    """Only the member who took an attempt reaches it; anyone else gets 404. With its quiz, which every
+    attempt page shows and grading reads, but not the quiz's items, which none of them needs."""
+    attempt = db.session.get(Attempt, attempt_id, options=[joinedload(Attempt.quiz).lazyload(Quiz.items)])
     if attempt is None or attempt.user_id != user.id:
         abort(404)
     return attempt
