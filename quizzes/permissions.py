@@ -42,11 +42,16 @@ def get_own_attempt(attempt_id: int, user) -> Attempt:
     return attempt
 
 
+def question_for_checking():
+    """Loads an answer's question with only what checking a response needs: the stem, explanation and
+    answer key stay unread, and so do its tags."""
+    return joinedload(AttemptAnswer.question).load_only(Question.type, Question.options).lazyload(Question.tags)
+
+
 def get_own_attempt_answer(attempt_id: int, position: int, user) -> tuple[Attempt, AttemptAnswer | None]:
     """The member's own attempt, locked until the transaction ends, with its answer at `position` (None
     if it has none there) and that answer's question: what autosave needs, in one statement."""
-    row = db.session.execute(_attempt_answer_statement(),
-                             {"attempt_id": attempt_id, "position": position}).unique().first()
+    row = db.session.execute(_attempt_answer_statement(), {"attempt_id": attempt_id, "position": position}).first()
     if row is None or row.Attempt.user_id != user.id:
         abort(404)
     return row.Attempt, row.AttemptAnswer
@@ -61,9 +66,7 @@ def _attempt_answer_statement():
             .outerjoin(AttemptAnswer, and_(AttemptAnswer.attempt_id == Attempt.id,
                                            AttemptAnswer.position == bindparam("position")))
             .where(Attempt.id == bindparam("attempt_id"))
-            # What checking a response needs: the stem, explanation and answer key stay unread.
-            .options(joinedload(AttemptAnswer.question).load_only(Question.type, Question.options)
-                     .lazyload(Question.tags))
+            .options(question_for_checking())
             .with_for_update(of=Attempt))
 
 

