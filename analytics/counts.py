@@ -54,7 +54,7 @@ def _after_flush(session, _flush_context) -> None:
             for user_id in _old_and_new(obj, "user_id"):
                 _note(session, *(("ledger", user_id, year) for year in _old_and_new(obj, "year")))
         elif isinstance(obj, Attempt):
-            if _changed(obj, "passed"):
+            if _changed(obj, "passed") and not _of_standalone_quiz(obj):
                 _note(session, ("attempt", obj.user_id, obj.quiz_id))
         elif isinstance(obj, User):
             if obj in session.new or _changed(obj, "org_id", "category", "position", "is_active_account"):
@@ -71,6 +71,13 @@ def _after_flush(session, _flush_context) -> None:
         elif isinstance(obj, Organization):
             if obj not in session.new and _changed(obj, "path", "parent_id", "is_active"):
                 _note(session, ("subtree", obj.id, None))
+
+
+def _of_standalone_quiz(attempt) -> bool:
+    """True when the attempt's quiz is loaded and belongs to no course, so passing it counts nowhere:
+    grading loads the quiz anyway, and this spares every submission a query for its course."""
+    quiz = inspect(attempt).attrs.quiz.loaded_value
+    return isinstance(quiz, Quiz) and quiz.course_id is None
 
 
 def _on_bulk_statement(execute_state) -> None:

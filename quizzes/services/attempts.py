@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from courses.services.learning import check_course_completion
@@ -24,14 +24,18 @@ from learning_app.models import utcnow
 from ..grading import clean_response, score_fraction
 from ..models import (CHOICE_TYPES, Attempt, AttemptAnswer, AttemptStatus, Question, QuestionStatus,
                       QuestionTag, Quiz, QuestionType)
-from ..permissions import question_for_checking
+from ..permissions import AnswerSlot, question_for_checking
 
 # Answers reaching the server this long after the deadline still count (network delay, a slow phone).
 GRACE = timedelta(seconds=30)
 
 
 class AttemptError(ValueError):
-    """The member cannot do this now; the message is for them."""
+    """The member cannot do this now; the message is for them. `closed`: the attempt is over."""
+
+    def __init__(self, message, closed=False):
+        super().__init__(message)
+        self.closed = closed
 
 
 def aware(moment: datetime | None) -> datetime | None:
@@ -146,33 +150,41 @@ def save_answer(user, attempt: Attempt, position: int, response, now=None) -> At
     still_open = db.session.scalar(_open_slot_for_update(), {"attempt_id": attempt.id})
     if attempt.open_slot == 1 and still_open != 1:
         db.session.refresh(attempt)
-    return save_locked_answer(user, attempt, _answer_at(attempt, position), response, now)
+    answer = _answer_at(attempt, position)
+    question = answer.question if answer is not None else None
+    cleaned, saved_at = save_locked_answer(user, AnswerSlot(
+        attempt.id, attempt.user_id, attempt.open_slot, attempt.deadline_at, answer and answer.id,
+        question and question.type, question and question.options), response, now)
+    # The loaded answer holds what was stored: submitting next (the same form) grades it.
+    set_committed_value(answer, "response", cleaned)
+    set_committed_value(answer, "saved_at", saved_at)
+    return answer
 
 
-def save_locked_answer(user, attempt: Attempt, answer: AttemptAnswer | None, response, now=None) -> AttemptAnswer:
-    """save_answer for a caller that loaded the attempt FOR UPDATE in this transaction, together with the
-    answer (quizzes.permissions.get_own_attempt_answer, for autosave), so what it holds is current."""
+def save_locked_answer(user, slot: AnswerSlot, response, now=None) -> tuple[object, datetime]:
+    """Store one answer of an attempt locked in this transaction (slot: what
+    quizzes.permissions.get_own_attempt_answer reads for autosave, in one statement); returns the
+    response as stored and when. AttemptError.closed says whether the attempt is (now) closed."""
     now = now or utcnow()
-    if attempt.user_id != user.id:
+    if slot.user_id != user.id:
         raise AttemptError(_("This is not your attempt."))
-    if attempt.open_slot != 1:
-        raise AttemptError(_("This attempt has been submitted; answers can no longer change."))
-    if attempt.deadline_at and now > aware(attempt.deadline_at) + GRACE:
-        finish_if_expired(attempt, now)
-        raise AttemptError(_("Time is up: the attempt was submitted with the answers saved before the deadline."))
-    if answer is None or answer.attempt_id != attempt.id:
+    if slot.open_slot != 1:
+        raise AttemptError(_("This attempt has been submitted; answers can no longer change."), closed=True)
+    if slot.deadline_at and now > aware(slot.deadline_at) + GRACE:
+        finish_if_expired(db.session.get(Attempt, slot.attempt_id), now)
+        raise AttemptError(_("Time is up: the attempt was submitted with the answers saved before the deadline."),
+                           closed=True)
+    if slot.answer_id is None:
         raise AttemptError(_("There is no such question in this attempt."))
     try:
-        cleaned = clean_response(answer.question, response)
+        cleaned = clean_response(slot, response)
     except ValueError:
         raise AttemptError(_("That answer does not fit the question."))
     # One UPDATE on the connection rather than a flush: for two columns of one row the unit of work
     # costs more than the statement, and an exam sends this request more than any other.
     db.session.connection().execute(_save_answer_statement(),
-                                    {"answer_id": answer.id, "new_response": cleaned, "new_saved_at": now})
-    set_committed_value(answer, "response", cleaned)
-    set_committed_value(answer, "saved_at", now)
-    return answer
+                                    {"answer_id": slot.answer_id, "new_response": cleaned, "new_saved_at": now})
+    return cleaned, now
 
 
 @functools.cache
@@ -227,42 +239,78 @@ def finish_if_expired(attempt: Attempt, now=None) -> bool:
 
 
 def _close_and_grade(attempt: Attempt, submitted_at) -> None:
-    won = db.session.execute(
-        update(Attempt).where(Attempt.id == attempt.id, Attempt.open_slot == 1)
-        .values(open_slot=None, submitted_at=submitted_at).execution_options(synchronize_session=False)).rowcount
+    won = db.session.connection().execute(_claim_statement(), {"attempt_id": attempt.id,
+                                                              "closed_at": submitted_at}).rowcount
     if won != 1:
         db.session.refresh(attempt)
         return  # graded by whoever closed it first
     # This request closed it: the row holds what the UPDATE wrote, no need to read it back.
     set_committed_value(attempt, "open_slot", None)
     set_committed_value(attempt, "submitted_at", submitted_at)
+    scores = _grade_answers(attempt)
+    _total(attempt, list(scores.values()))
+
+
+def _grade_answers(attempt: Attempt) -> dict[int, float | None]:
+    """Score every answer ({answer id: points, None for a person to grade}) and store the scores.
+
+    Rows and one UPDATE per answer sent as one batch, not ORM objects and a flush: loading ten answers
+    with their questions as objects and flushing their scores cost more than the rest of a submission,
+    and an exam deadline brings every member's submission at once."""
     if "answers" in inspect(attempt).unloaded:
-        # Grading needs each answer's question, never the questions' tags.
-        set_committed_value(attempt, "answers", list(db.session.scalars(_answers_statement(),
-                                                                        {"attempt_id": attempt.id})))
-    for answer in attempt.answers:
-        fraction = score_fraction(answer.question, answer.response)
-        answer.score = None if fraction is None else round(fraction * answer.points, 2)
-    _total(attempt)
-    db.session.flush()
+        # A row has what score_fraction reads of a question: type, options, answer, partial_credit.
+        rows = [(row.id, row.points, row.response, row) for row in db.session.connection().execute(
+            _answers_statement(), {"attempt_id": attempt.id})]
+    else:  # the form without JavaScript has loaded them all already
+        rows = [(answer.id, answer.points, answer.response, answer.question) for answer in attempt.answers]
+    scores = {}
+    for answer_id, points, response, question in rows:
+        fraction = score_fraction(question, response)
+        scores[answer_id] = None if fraction is None else round(fraction * points, 2)
+    if scores:
+        db.session.connection().execute(_answer_score_statement(), [
+            {"answer_id": answer_id, "new_score": score} for answer_id, score in scores.items()])
+    if "answers" not in inspect(attempt).unloaded:
+        for answer in attempt.answers:
+            set_committed_value(answer, "score", scores[answer.id])
+    return scores
+
+
+@functools.cache
+def _claim_statement():
+    """Closes an open attempt: only the first submission matches open_slot = 1, so it alone grades."""
+    table = Attempt.__table__
+    return (update(table).where(table.c.id == bindparam("attempt_id"), table.c.open_slot == 1)
+            .values(open_slot=None, submitted_at=bindparam("closed_at", type_=table.c.submitted_at.type)))
 
 
 @functools.cache
 def _answers_statement():
-    return (select(AttemptAnswer).where(AttemptAnswer.attempt_id == bindparam("attempt_id"))
-            .order_by(AttemptAnswer.position).options(joinedload(AttemptAnswer.question).lazyload(Question.tags)))
+    answer, question = AttemptAnswer.__table__, Question.__table__
+    return (select(answer.c.id, answer.c.points, answer.c.response, question.c.type, question.c.options,
+                   question.c.answer, question.c.partial_credit)
+            .join_from(answer, question, question.c.id == answer.c.question_id)
+            .where(answer.c.attempt_id == bindparam("attempt_id")))
 
 
-def _total(attempt: Attempt) -> None:
+@functools.cache
+def _answer_score_statement():
+    table = AttemptAnswer.__table__
+    return (update(table).where(table.c.id == bindparam("answer_id"))
+            .values(score=bindparam("new_score", type_=table.c.score.type)))
+
+
+def _total(attempt: Attempt, scores: list[float | None]) -> None:
     """Score and pass when every answer has a score; otherwise wait for a person to grade."""
-    if any(answer.score is None for answer in attempt.answers):
+    if any(score is None for score in scores):
         attempt.status = AttemptStatus.AWAITING_GRADING
+        db.session.flush()
         return
     with db.session.no_autoflush:  # one UPDATE of the attempt, after everything is known
         # Without the quiz's items, which grading does not need. Held in a variable: the session
         # holds it only weakly, and attempt.quiz would then load it again, items and all.
         quiz = db.session.get(Quiz, attempt.quiz_id, options=[lazyload(Quiz.items)])
-    attempt.score = round(sum(answer.score for answer in attempt.answers), 2)
+    attempt.score = round(sum(scores), 2)
     attempt.status = AttemptStatus.GRADED
     attempt.passed = attempt.max_score > 0 and 100 * attempt.score / attempt.max_score >= quiz.pass_percent
     db.session.flush()
@@ -281,7 +329,7 @@ def grade_by_hand(grader, answer: AttemptAnswer, points: float, feedback: str = 
     answer.feedback = (feedback or "").strip()
     answer.graded_by_id = grader.id
     db.session.flush()
-    _total(attempt)
+    _total(attempt, [a.score for a in attempt.answers])
     return attempt
 
 

@@ -85,16 +85,15 @@ def _response_from_form(answer, form):
 @loads_user_alone
 def autosave_answer(attempt_id, position):
     """Autosave one answer (JSON {"response": ...}); idempotent, refused after the deadline."""
-    attempt, answer = get_own_attempt_answer(attempt_id, position, current_user)
+    slot = get_own_attempt_answer(attempt_id, position, current_user)
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict) or "response" not in payload:
         return jsonify({"error": _("The answer is malformed.")}), 400
     try:
-        answer = attempt_services.save_locked_answer(current_user, attempt, answer, payload["response"])
+        _stored, saved_at = attempt_services.save_locked_answer(current_user, slot, payload["response"])
     except AttemptError as error:
         db.session.commit()  # an expired attempt was just graded: keep that
-        return jsonify({"error": str(error), "closed": attempt.open_slot != 1}), 409
-    saved_at = answer.saved_at  # read before the commit expires it, which would cost another query
+        return jsonify({"error": str(error), "closed": error.closed}), 409
     db.session.commit()
     return jsonify({"saved": True, "position": position, "saved_at": saved_at.isoformat()})
 
