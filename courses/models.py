@@ -330,3 +330,12 @@ class StudyHoursEntry(db.Model):
     source_id: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))
     credited_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PageVersion(db.Model):
+    """Counters that say when a member's learning page must be rendered again (courses.page_cache):
+    one per member (scope = their user id) and one for what every member's page shares (scope 0)."""
+    __tablename__ = "page_version"
+
+    scope: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer, default=0)

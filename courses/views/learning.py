@@ -10,7 +10,7 @@ from learning_app.i18n import gettext as _
 from learning_app.orgs.queries import path_labels, whole_tree
 from learning_app.templating import format_hours
 
-from .. import queries
+from .. import page_cache, queries
 from ..forms import AssignForm
 from ..models import Assignment, EnrolmentSource, LessonKind
 from ..permissions import can_learn, get_course_for_learning, get_course_or_404
@@ -47,6 +47,10 @@ def _course_cards(items):
 def my_learning():
     _member_required()
     member = current_user._get_current_object()  # not the proxy: the queries read the member often
+    return page_cache.cached_page(member, lambda: _render_my_learning(member))
+
+
+def _render_my_learning(member):
     year = date.today().year
     hours, required = queries.hours_in_year(member, year), member.yearly_hours_required
     return render_template("courses/learning/my.html", items=_course_cards(queries.my_learning(member)),
