@@ -53,6 +53,11 @@ class Config:
     LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5 per 15 minutes")
     LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "30 per 15 minutes")
 
+    # Members' rendered learning pages kept per process (courses.page_cache), about 9 KB each.
+    LEARNING_PAGES_KEPT = _env_int("LEARNING_PAGES_KEPT", 2000)
+    # Attempts whose questions autosave remembers per process (quizzes.services.attempts), for an exam's members.
+    ANSWER_LAYOUTS_KEPT = _env_int("ANSWER_LAYOUTS_KEPT", 5000)
+
     # Yearly study hours (学时) by position level: 32 for members, 56 for secretaries and cadres.
     YEARLY_STUDY_HOURS = {
         "member": _env_int("YEARLY_HOURS_MEMBER", 32),

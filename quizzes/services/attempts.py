@@ -9,10 +9,13 @@ from __future__ import annotations
 import functools
 import random
 import secrets
+import threading
 from datetime import datetime, timedelta, timezone
+from typing import NamedTuple
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, inspect, select, update
+from sqlalchemy import bindparam, func, inspect, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -28,6 +31,8 @@ from ..permissions import AnswerSlot, question_for_checking
 
 # Answers reaching the server this long after the deadline still count (network delay, a slow phone).
 GRACE = timedelta(seconds=30)
+LAYOUTS = "quizzes.answer_layouts"
+_layouts_lock = threading.Lock()
 
 
 class AttemptError(ValueError):
@@ -185,6 +190,75 @@ def save_locked_answer(user, slot: AnswerSlot, response, now=None) -> tuple[obje
     db.session.connection().execute(_save_answer_statement(),
                                     {"answer_id": slot.answer_id, "new_response": cleaned, "new_saved_at": now})
     return cleaned, now
+
+
+def save_known_answer(user, attempt_id: int, position: int, response, now=None) -> datetime | None:
+    """Autosave's quick way: one UPDATE that stores the answer only if the attempt is the member's,
+    still open and within its time, locking the attempt as save_locked_answer's caller does. The
+    response is checked against the attempt's questions as this process first read them (which
+    questions an attempt asks, and what a published question offers, never change). Returns when it
+    was stored, or None: then the full way (get_own_attempt_answer, save_locked_answer) saves it or
+    says why not."""
+    layout = _answer_layout(attempt_id)
+    if layout is None or layout[0] != user.id or position not in layout[1]:
+        return None
+    answer_id, question_id, kind, options = layout[1][position]
+    try:
+        cleaned = clean_response(_CheckedQuestion(kind, options), response)
+    except ValueError:
+        return None
+    now = now or utcnow()
+    stored = db.session.connection().execute(_save_known_answer_statement(), {
+        "answer_id": answer_id, "open_attempt_id": attempt_id, "asked_question_id": question_id, "user_id": user.id,
+        "cutoff": now - GRACE, "new_response": cleaned, "new_saved_at": now}).rowcount
+    return now if stored == 1 else None
+
+
+class _CheckedQuestion(NamedTuple):
+    type: QuestionType
+    options: list
+
+
+def _answer_layout(attempt_id: int):
+    """(owner, {position: (answer id, question id, type, options)}) of an attempt, read once per process."""
+    layouts = current_app.extensions.setdefault(LAYOUTS, {})
+    layout = layouts.get(attempt_id)
+    if layout is None:
+        rows = db.session.connection().execute(_answer_layout_statement(), {"attempt_id": attempt_id}).all()
+        if not rows:
+            return None
+        layout = (rows[0].user_id, {row.position: (row.id, row.question_id, row.type, row.options) for row in rows})
+        with _layouts_lock:
+            layouts[attempt_id] = layout
+            while len(layouts) > current_app.config["ANSWER_LAYOUTS_KEPT"]:
+                del layouts[next(iter(layouts))]
+    return layout
+
+
+@functools.cache
+def _answer_layout_statement():
+    attempt, answer, question = Attempt.__table__, AttemptAnswer.__table__, Question.__table__
+    return (select(attempt.c.user_id, answer.c.id, answer.c.position, answer.c.question_id, question.c.type,
+                   question.c.options)
+            .select_from(attempt.join(answer, answer.c.attempt_id == attempt.c.id)
+                         .join(question, question.c.id == answer.c.question_id))
+            .where(attempt.c.id == bindparam("attempt_id")))
+
+
+@functools.cache
+def _save_known_answer_statement():
+    attempt, answer = Attempt.__table__, AttemptAnswer.__table__
+    # The attempt row is locked as in save_answer: a submission closing it waits, or makes this match nothing.
+    open_attempt = (select(attempt.c.id).where(
+        attempt.c.id == bindparam("open_attempt_id"), attempt.c.user_id == bindparam("user_id"),
+        attempt.c.open_slot == 1,
+        or_(attempt.c.deadline_at.is_(None),
+            attempt.c.deadline_at >= bindparam("cutoff", type_=attempt.c.deadline_at.type)))
+        .with_for_update())
+    return (update(answer).where(answer.c.id == bindparam("answer_id"), answer.c.question_id == bindparam("asked_question_id"),
+                                 answer.c.attempt_id.in_(open_attempt))
+            .values(response=bindparam("new_response", type_=answer.c.response.type),
+                    saved_at=bindparam("new_saved_at", type_=answer.c.saved_at.type)))
 
 
 @functools.cache

@@ -85,9 +85,16 @@ def _response_from_form(answer, form):
 @loads_user_alone
 def autosave_answer(attempt_id, position):
     """Autosave one answer (JSON {"response": ...}); idempotent, refused after the deadline."""
-    slot = get_own_attempt_answer(attempt_id, position, current_user)
     payload = request.get_json(silent=True)
-    if not isinstance(payload, dict) or "response" not in payload:
+    well_formed = isinstance(payload, dict) and "response" in payload
+    saved_at = well_formed and attempt_services.save_known_answer(current_user, attempt_id, position,
+                                                                   payload["response"])
+    if saved_at:
+        db.session.commit()
+        return jsonify({"saved": True, "position": position, "saved_at": saved_at.isoformat()})
+    # The full way, which also says what is wrong: not the member's (404), malformed (400), closed (409).
+    slot = get_own_attempt_answer(attempt_id, position, current_user)
+    if not well_formed:
         return jsonify({"error": _("The answer is malformed.")}), 400
     try:
         _stored, saved_at = attempt_services.save_locked_answer(current_user, slot, payload["response"])

@@ -487,31 +487,38 @@ def test_the_attempt_page_costs_the_same_for_few_or_many_questions(client, auth,
     assert queries_for(1) == queries_for(6)
 
 
-def test_autosave_reads_the_member_alone_in_three_statements(client, auth, member, author, bank, make_question,
-                                                             make_quiz, app):
+def test_autosave_reads_the_member_alone_in_three_statements_then_two(client, auth, member, author, bank,
+                                                                       make_question, make_quiz, app):
     # The request an exam sends most: the member's row (not their branch or role grants), the
-    # attempt locked together with the answer and its question, and the UPDATE.
+    # attempt's questions the first time, and one UPDATE that locks the attempt and checks it is the
+    # member's and open; afterwards the member's row and that UPDATE alone.
     quiz = make_quiz(author, make_question(bank, "single"), make_question(bank, "single"))
     auth.login(member)
     attempt_id = start(client, quiz)
-    statements = []
 
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement.lower())
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        assert autosave(client, attempt_id, 0, "A").status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    assert len(statements) == 3, statements
-    assert "from user_account" in statements[0] and "role_grant" not in statements[0]
-    assert "organization" not in statements[0]
-    assert "from attempt left outer join attempt_answer" in statements[1]
+    def statements_of(position, response):
+        statements = []
+
+        def record(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement.lower())
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            assert autosave(client, attempt_id, position, response).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        return statements
+
+    first, later = statements_of(0, "A"), statements_of(1, "B")
+    assert len(first) == 3 and len(later) == 2, (first, later)
+    assert "from user_account" in first[0] and "role_grant" not in first[0]
+    assert "organization" not in first[0]
+    assert "from attempt join attempt_answer" in first[1]
+    assert first[2].startswith("update attempt_answer") and later[1] == first[2]
     if db.engine.dialect.name == "postgresql":
-        assert statements[1].endswith("for update of attempt")
+        assert "for update)" in first[2]
     db.session.expire_all()
-    assert db.session.scalar(select(AttemptAnswer.response).where(AttemptAnswer.attempt_id == attempt_id,
-                                                                  AttemptAnswer.position == 0)) == "A"
+    assert dict(db.session.execute(select(AttemptAnswer.position, AttemptAnswer.response).where(
+        AttemptAnswer.attempt_id == attempt_id)).all()) == {0: "A", 1: "B"}
 
 
 def test_a_passed_submit_is_graded_in_six_statements(client, auth, member, author, bank, make_question, make_quiz):
