@@ -3,7 +3,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, event, select
 
 from courses import page_cache
 from courses.models import EnrolmentSource, PageVersion, StudyHoursEntry
@@ -173,3 +173,23 @@ def test_the_store_keeps_at_most_the_configured_pages(app, member, assigned, mak
         Auth(client).login(user)
         page(client)
     assert list(app.extensions[page_cache.STORE]) == [other.id]
+
+
+def test_on_postgresql_the_page_reads_outside_a_transaction_and_hands_back_a_clean_connection(
+        client, auth, member, assigned):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite starts no transaction for reads anyway")
+    auth.login(member)
+    autocommit = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        autocommit.append(conn.connection.dbapi_connection.autocommit)
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        page(client)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert autocommit and all(autocommit)  # no BEGIN, no ROLLBACK: two round trips fewer
+    db.session.remove()
+    with db.engine.connect() as connection:  # the pooled connection is back to transactions
+        assert connection.connection.dbapi_connection.autocommit is False
