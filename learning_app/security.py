@@ -70,13 +70,23 @@ def loads_user_alone(view):
     return view
 
 
-def reads_only(view):
-    """Marks a view that writes nothing (the learning page): on PostgreSQL its statements run without a
-    transaction, which spares the BEGIN and ROLLBACK round trips, each costing about as much as a
-    statement. Each statement still sees what was committed before it, as in a transaction at READ
-    COMMITTED."""
-    view.reads_only = True
+def without_transaction(view):
+    """Marks a view whose statements each stand on their own, so that on PostgreSQL they run outside a
+    transaction, sparing the BEGIN and the COMMIT or ROLLBACK round trips (each costs about as much
+    as a statement): a view that only reads (the learning page: each statement still sees what was
+    committed before it, as at READ COMMITTED), or whose common case is one self-contained statement
+    (quiz autosave). Before anything that needs a transaction it calls ensure_transaction()."""
+    view.without_transaction = True
     return view
+
+
+def ensure_transaction() -> None:
+    """In a without_transaction view: make the next statements run in a transaction (a lock, then
+    the writes it protects). The session gives back its connection and takes one in a transaction."""
+    session = db.session()
+    if (session.in_transaction()
+            and session.connection().get_execution_options().get("isolation_level") == "AUTOCOMMIT"):
+        session.rollback()
 
 
 @login_manager.user_loader
@@ -89,7 +99,7 @@ def load_user(user_id):
         return None
     view = current_app.view_functions.get(request.endpoint) if has_request_context() else None
     alone = getattr(view, "loads_user_alone", False)
-    if (getattr(view, "reads_only", False) and not db.session().in_transaction()
+    if (getattr(view, "without_transaction", False) and not db.session().in_transaction()
             and db.session.get_bind().dialect.name == "postgresql"):
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     return db.session.scalars(_user_statement(alone), {"user_id": user_id}).unique().first()

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from learning_app.extensions import db
 from learning_app.models import utcnow
-from learning_app.security import loads_user_alone
+from learning_app.security import ensure_transaction, loads_user_alone, without_transaction
 
 from .. import queries
 from ..models import QuestionType
@@ -83,6 +83,7 @@ def _response_from_form(answer, form):
 @bp.route("/attempts/<int:attempt_id>/answers/<int:position>", methods=["POST"])
 @login_required
 @loads_user_alone
+@without_transaction  # the quick way is one statement; the full way takes a transaction first
 def autosave_answer(attempt_id, position):
     """Autosave one answer (JSON {"response": ...}); idempotent, refused after the deadline."""
     payload = request.get_json(silent=True)
@@ -93,6 +94,7 @@ def autosave_answer(attempt_id, position):
         db.session.commit()
         return jsonify({"saved": True, "position": position, "saved_at": saved_at.isoformat()})
     # The full way, which also says what is wrong: not the member's (404), malformed (400), closed (409).
+    ensure_transaction()
     slot = get_own_attempt_answer(attempt_id, position, current_user)
     if not well_formed:
         return jsonify({"error": _("The answer is malformed.")}), 400

@@ -521,6 +521,30 @@ def test_autosave_reads_the_member_alone_in_three_statements_then_two(client, au
         AttemptAnswer.attempt_id == attempt_id)).all()) == {0: "A", 1: "B"}
 
 
+def test_on_postgresql_autosave_stores_with_one_statement_alone_and_goes_the_full_way_in_a_transaction(
+        client, auth, member, author, bank, make_question, make_quiz):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite starts no transaction for reads anyway, and serialises writers")
+    quiz = make_quiz(author, make_question(bank, "single"))
+    auth.login(member)
+    attempt_id = start(client, quiz)
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append((conn.connection.dbapi_connection.autocommit, statement.lower()))
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert autosave(client, attempt_id, 0, "A").status_code == 200
+        quick = list(seen)
+        seen.clear()
+        assert autosave(client, attempt_id, 0, "no such option").status_code == 409
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert all(autocommit for autocommit, _ in quick)  # no BEGIN or COMMIT round trips
+    locking = [autocommit for autocommit, statement in seen if statement.endswith("for update of attempt")]
+    assert locking == [False]  # the lock is held until the transaction ends
+
+
 def test_a_passed_submit_is_graded_in_six_statements(client, auth, member, author, bank, make_question, make_quiz):
     # The member, the attempt with its quiz, closing it, its answers and questions, and the two UPDATEs
     # of grading. The quiz is not loaded again, not even for its course: a standalone quiz counts
