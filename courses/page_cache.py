@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import secrets
-import threading
 from datetime import date
 
 from flask import current_app, request, session
@@ -27,6 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from learning_app.extensions import db
+from learning_app.kept import keep
 from learning_app.models import Organization, RoleGrant
 
 from .models import Assignment, Course, CourseRevision, Enrolment, Lesson, PageVersion, StudyHoursEntry
@@ -38,7 +38,6 @@ MEMBER_ENTITIES = (Enrolment, StudyHoursEntry, RoleGrant)
 SHARED_ENTITIES = (Assignment, Course, CourseRevision, Lesson, Organization)
 # Stands for the CSRF token in a kept page; random, so no page can contain it by chance.
 _TOKEN_MARK = f"csrf-{secrets.token_hex(16)}"
-_lock = threading.Lock()
 
 
 def cached_page(member, render) -> str:
@@ -56,11 +55,7 @@ def cached_page(member, render) -> str:
         return kept[1].replace(_TOKEN_MARK, token)
     # The counters were read before the page's data, so the page is at least as new as the key says.
     html = render()
-    with _lock:
-        store.pop(member.id, None)  # re-inserted last: the oldest page goes first
-        store[member.id] = (key, html.replace(token, _TOKEN_MARK))
-        while len(store) > current_app.config["LEARNING_PAGES_KEPT"]:
-            del store[next(iter(store))]
+    keep(store, member.id, (key, html.replace(token, _TOKEN_MARK)), current_app.config["LEARNING_PAGES_KEPT"])
     return html
 
 

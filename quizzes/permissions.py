@@ -44,12 +44,6 @@ def get_own_attempt(attempt_id: int, user) -> Attempt:
     return attempt
 
 
-def question_for_checking():
-    """Loads an answer's question with only what checking a response needs: the stem, explanation and
-    answer key stay unread, and so do its tags."""
-    return joinedload(AttemptAnswer.question).load_only(Question.type, Question.options).lazyload(Question.tags)
-
-
 class AnswerSlot(NamedTuple):
     """What saving one answer reads: the attempt's owner, state and deadline, the answer's id, and its
     question's type and options, all that checking a response needs (answer_id and the question's

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import random
 import secrets
-import threading
 from datetime import datetime, timedelta, timezone
 from typing import NamedTuple
 
@@ -17,22 +16,22 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, inspect, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from courses.services.learning import check_course_completion
 from learning_app.extensions import db
+from learning_app.kept import keep
 from learning_app.models import utcnow
 
 from ..grading import clean_response, score_fraction
 from ..models import (CHOICE_TYPES, Attempt, AttemptAnswer, AttemptStatus, Question, QuestionStatus,
                       QuestionTag, Quiz, QuestionType)
-from ..permissions import AnswerSlot, question_for_checking
+from ..permissions import AnswerSlot
 
 # Answers reaching the server this long after the deadline still count (network delay, a slow phone).
 GRACE = timedelta(seconds=30)
 LAYOUTS = "quizzes.answer_layouts"
-_layouts_lock = threading.Lock()
 
 
 class AttemptError(ValueError):
@@ -228,10 +227,7 @@ def _answer_layout(attempt_id: int):
         if not rows:
             return None
         layout = (rows[0].user_id, {row.position: (row.id, row.question_id, row.type, row.options) for row in rows})
-        with _layouts_lock:
-            layouts[attempt_id] = layout
-            while len(layouts) > current_app.config["ANSWER_LAYOUTS_KEPT"]:
-                del layouts[next(iter(layouts))]
+        keep(layouts, attempt_id, layout, current_app.config["ANSWER_LAYOUTS_KEPT"])
     return layout
 
 
@@ -279,7 +275,9 @@ def _open_slot_for_update():
 def _answer_statement():
     return (select(AttemptAnswer).where(AttemptAnswer.attempt_id == bindparam("attempt_id"),
                                         AttemptAnswer.position == bindparam("position"))
-            .options(question_for_checking()))
+            # What checking a response needs: the stem, explanation and answer key stay unread.
+            .options(joinedload(AttemptAnswer.question).load_only(Question.type, Question.options)
+                     .lazyload(Question.tags)))
 
 
 def _answer_at(attempt: Attempt, position: int) -> AttemptAnswer | None:

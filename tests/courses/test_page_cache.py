@@ -109,10 +109,14 @@ def test_bulk_statements_renew_every_page(client, auth, member, assigned):
     assert "已完成 0 / 应修 32" in page(client)
 
 
-def test_a_rolled_back_change_bumps_nothing(member, assigned):
+def test_a_rolled_back_change_bumps_nothing_then_or_later(member, assigned, make_user, tree):
+    other = make_user(tree["a1"], real_name="另一党员")
     credit_study_hours(member, "base_session", 10, Decimal("1"), "基地学习")
     db.session.rollback()
-    assert db.session.scalar(select(PageVersion.version).where(PageVersion.scope == member.id)) is None
+    credit_study_hours(other, "base_session", 11, Decimal("1"), "基地学习")  # the next transaction
+    db.session.commit()
+    versions = dict(db.session.execute(select(PageVersion.scope, PageVersion.version)).all())
+    assert versions.get(other.id, 0) > 0 and member.id not in versions
 
 
 def test_new_roles_and_a_new_name_show_at_once(client, auth, member, assigned):
