@@ -2,7 +2,9 @@
 import functools
 import secrets
 
-from flask import current_app, g, has_request_context, request
+from flask import abort, current_app, flash, g, has_request_context, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import UserMixin, current_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db, login_manager
@@ -63,8 +65,8 @@ def _user_statement(alone: bool):
 
 
 def loads_user_alone(view):
-    """Marks a view that reads nothing of the signed-in user but their own row (quiz autosave, the
-    request an exam sends most, and submit): their branch and role grants are not loaded with them,
+    """Marks a view that reads nothing of the signed-in user but their own row (quiz submit, the
+    learning page): their branch and role grants are not loaded with them,
     which costs about a tenth of such a request. They still load on first use if a rule asks."""
     view.loads_user_alone = True
     return view
@@ -89,6 +91,56 @@ def ensure_transaction() -> None:
         session.rollback()
 
 
+def checks_user_in_statement(view):
+    """Marks a view whose common case is one statement that checks the signed-in user's row itself
+    (the account is active, its password chosen) while doing its work: quiz autosave's quick way.
+    The row is not read before such a view runs, sparing a round trip to the database; current_user
+    is a SessionUser, and whatever else the view does starts with signed_in_user()."""
+    view.checks_user_in_statement = True
+    return view
+
+
+class SessionUser(UserMixin):
+    """The user the signed session names, before their row is read (see checks_user_in_statement).
+    The view's statement refuses an account that is deactivated or must change its password; any
+    other use of the user reads the row, with the refusals every other view makes."""
+
+    must_change_password = False  # the view's statement checks it
+
+    def __init__(self, user_id: int):
+        self.id = user_id
+
+    def __getattr__(self, name):
+        # Only for what this class does not have (a translated message asks for the locale).
+        return getattr(signed_in_user(), name)
+
+
+def password_change_redirect(user):
+    """Where a user who must still choose their own password is sent instead of any page, or None."""
+    if user.is_authenticated and user.must_change_password:
+        flash(_("Please choose your own password before you continue."), "warning")
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
+def signed_in_user():
+    """The signed-in user's row, read now in a checks_user_in_statement view (elsewhere already read),
+    refused as every other view refuses them: a deactivated account is sent to the login page as
+    login_required would, one that must change its password to the change-password page."""
+    user = current_user._get_current_object()
+    if not isinstance(user, SessionUser):
+        return user
+    row = db.session.scalars(_user_statement(True), {"user_id": user.id}).unique().first()
+    # Flask-Login keeps the request's user there; from now on current_user is the row.
+    login_manager._update_request_context_with_user(row)
+    if row is None or not row.is_authenticated:
+        abort(login_manager.unauthorized())
+    refusal = password_change_redirect(row)
+    if refusal is not None:
+        abort(refusal)
+    return row
+
+
 @login_manager.user_loader
 def load_user(user_id):
     """The signed-in user with their branch and role grants in one statement: every page needs them
@@ -98,10 +150,12 @@ def load_user(user_id):
     except (TypeError, ValueError):
         return None
     view = current_app.view_functions.get(request.endpoint) if has_request_context() else None
-    alone = getattr(view, "loads_user_alone", False)
     if (getattr(view, "without_transaction", False) and not db.session().in_transaction()
             and db.session.get_bind().dialect.name == "postgresql"):
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    if getattr(view, "checks_user_in_statement", False):
+        return SessionUser(user_id)
+    alone = getattr(view, "loads_user_alone", False)
     return db.session.scalars(_user_statement(alone), {"user_id": user_id}).unique().first()
 
 

@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import client_address, db, limiter
+from ..security import password_change_redirect
 from . import services
 from .forms import ChangePasswordForm, LoginForm
 
@@ -34,10 +35,8 @@ def _address_limit():
 @bp.before_app_request
 def require_password_change():
     # The endpoint first: /healthz and static files need no user loaded.
-    if (request.endpoint not in FIRST_LOGIN_ENDPOINTS and current_user.is_authenticated
-            and current_user.must_change_password):
-        flash(_("Please choose your own password before you continue."), "warning")
-        return redirect(url_for("auth.change_password"))
+    if request.endpoint not in FIRST_LOGIN_ENDPOINTS:
+        return password_change_redirect(current_user)
     return None
 
 

@@ -5,7 +5,8 @@ from flask_login import current_user, login_required
 
 from learning_app.extensions import db
 from learning_app.models import utcnow
-from learning_app.security import ensure_transaction, loads_user_alone, without_transaction
+from learning_app.security import (checks_user_in_statement, ensure_transaction, loads_user_alone,
+                                   signed_in_user, without_transaction)
 
 from .. import queries
 from ..models import QuestionType
@@ -82,24 +83,26 @@ def _response_from_form(answer, form):
 
 @bp.route("/attempts/<int:attempt_id>/answers/<int:position>", methods=["POST"])
 @login_required
-@loads_user_alone
+@checks_user_in_statement  # the quick way's UPDATE checks the member's account too
 @without_transaction  # the quick way is one statement; the full way takes a transaction first
 def autosave_answer(attempt_id, position):
     """Autosave one answer (JSON {"response": ...}); idempotent, refused after the deadline."""
     payload = request.get_json(silent=True)
     well_formed = isinstance(payload, dict) and "response" in payload
-    saved_at = well_formed and attempt_services.save_known_answer(current_user, attempt_id, position,
+    saved_at = well_formed and attempt_services.save_known_answer(current_user.id, attempt_id, position,
                                                                    payload["response"])
     if saved_at:
         db.session.commit()
         return jsonify({"saved": True, "position": position, "saved_at": saved_at.isoformat()})
-    # The full way, which also says what is wrong: not the member's (404), malformed (400), closed (409).
+    # The full way, which also says what is wrong: not signed in (login page), not the member's (404),
+    # malformed (400), closed (409).
     ensure_transaction()
-    slot = get_own_attempt_answer(attempt_id, position, current_user)
+    member = signed_in_user()
+    slot = get_own_attempt_answer(attempt_id, position, member)
     if not well_formed:
         return jsonify({"error": _("The answer is malformed.")}), 400
     try:
-        _stored, saved_at = attempt_services.save_locked_answer(current_user, slot, payload["response"])
+        _stored, saved_at = attempt_services.save_locked_answer(member, slot, payload["response"])
     except AttemptError as error:
         db.session.commit()  # an expired attempt was just graded: keep that
         return jsonify({"error": str(error), "closed": error.closed}), 409

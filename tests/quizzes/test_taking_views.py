@@ -487,38 +487,90 @@ def test_the_attempt_page_costs_the_same_for_few_or_many_questions(client, auth,
     assert queries_for(1) == queries_for(6)
 
 
-def test_autosave_reads_the_member_alone_in_three_statements_then_two(client, auth, member, author, bank,
-                                                                       make_question, make_quiz, app):
-    # The request an exam sends most: the member's row (not their branch or role grants), the
-    # attempt's questions the first time, and one UPDATE that locks the attempt and checks it is the
-    # member's and open; afterwards the member's row and that UPDATE alone.
+def record_statements(action):
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement.lower())
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        action()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return statements
+
+
+def test_autosave_takes_two_statements_then_one(client, auth, member, author, bank, make_question, make_quiz):
+    # The request an exam sends most: the attempt's questions the first time, and one UPDATE that
+    # locks the attempt and checks that it is the member's and open and that their account may
+    # answer; afterwards that UPDATE alone. The member's row is not read before it.
     quiz = make_quiz(author, make_question(bank, "single"), make_question(bank, "single"))
     auth.login(member)
     attempt_id = start(client, quiz)
 
-    def statements_of(position, response):
-        statements = []
+    def saves(position, response):
+        return lambda: assert_saved(autosave(client, attempt_id, position, response))
 
-        def record(conn, cursor, statement, parameters, context, executemany):
-            statements.append(statement.lower())
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
-            assert autosave(client, attempt_id, position, response).status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
-        return statements
-
-    first, later = statements_of(0, "A"), statements_of(1, "B")
-    assert len(first) == 3 and len(later) == 2, (first, later)
-    assert "from user_account" in first[0] and "role_grant" not in first[0]
-    assert "organization" not in first[0]
-    assert "from attempt join attempt_answer" in first[1]
-    assert first[2].startswith("update attempt_answer") and later[1] == first[2]
+    first, later = record_statements(saves(0, "A")), record_statements(saves(1, "B"))
+    assert len(first) == 2 and len(later) == 1, (first, later)
+    assert "from attempt join attempt_answer" in first[0]
+    assert first[1].startswith("update attempt_answer") and later[0] == first[1]
+    assert "from user_account" in first[1]
     if db.engine.dialect.name == "postgresql":
-        assert "for update)" in first[2]
+        assert "for update)" in first[1]
     db.session.expire_all()
     assert dict(db.session.execute(select(AttemptAnswer.position, AttemptAnswer.response).where(
         AttemptAnswer.attempt_id == attempt_id)).all()) == {0: "A", 1: "B"}
+
+
+def assert_saved(response):
+    assert response.status_code == 200 and response.get_json()["saved"] is True, response.data
+
+
+def stored_responses(attempt_id):
+    db.session.expire_all()
+    return dict(db.session.execute(select(AttemptAnswer.position, AttemptAnswer.response).where(
+        AttemptAnswer.attempt_id == attempt_id)).all())
+
+
+def test_a_member_deactivated_during_a_quiz_is_signed_out_by_the_next_autosave(
+        client, auth, member, author, bank, make_question, make_quiz):
+    quiz = make_quiz(author, make_question(bank, "single"))
+    auth.login(member)
+    attempt_id = start(client, quiz)
+    assert_saved(autosave(client, attempt_id, 0, "A"))  # the attempt's questions are now remembered
+    member.is_active_account = False
+    db.session.commit()
+    response = autosave(client, attempt_id, 0, "B")
+    assert response.status_code == 302 and "/auth/login" in location(response)
+    assert stored_responses(attempt_id) == {0: "A"}
+
+
+def test_a_member_told_to_change_their_password_must_do_so_before_the_next_autosave(
+        client, auth, member, author, bank, make_question, make_quiz):
+    quiz = make_quiz(author, make_question(bank, "single"))
+    auth.login(member)
+    attempt_id = start(client, quiz)
+    assert_saved(autosave(client, attempt_id, 0, "A"))
+    member.must_change_password = True  # an administrator reset it
+    db.session.commit()
+    response = autosave(client, attempt_id, 0, "B")
+    assert response.status_code == 302 and location(response).endswith("/auth/password")
+    assert stored_responses(attempt_id) == {0: "A"}
+
+
+def test_autosave_explains_a_refusal_in_the_members_language(client, auth, member, author, bank, make_question,
+                                                             make_quiz):
+    quiz = make_quiz(author, make_question(bank, "single"))
+    member.locale = "en"
+    db.session.commit()
+    auth.login(member)
+    attempt_id = start(client, quiz)
+    assert_saved(autosave(client, attempt_id, 0, "A"))
+    response = autosave(client, attempt_id, 0, "no such option")
+    assert response.status_code == 409
+    assert response.get_json()["error"] == "That answer does not fit the question."
+    assert stored_responses(attempt_id) == {0: "A"}
 
 
 def test_on_postgresql_autosave_stores_with_one_statement_alone_and_goes_the_full_way_in_a_transaction(
