@@ -14,9 +14,12 @@ def _usable_cores() -> int:
 
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-# Two workers per core plus one: requests mostly wait on the database.
-workers = int(os.environ.get("GUNICORN_WORKERS", _usable_cores() * 2 + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", 2))
+# One worker per core, with threads: a request mostly waits on the database, and a thread that
+# waits hands the core to another thread of the same process, where several processes on one core
+# made the kernel switch between them on every round trip (bench/load.py, one core, PostgreSQL:
+# the learning page at 0.21 x /healthz with 3 workers x 2 threads, 0.32 with 1 x 6).
+workers = int(os.environ.get("GUNICORN_WORKERS", _usable_cores()))
+threads = int(os.environ.get("GUNICORN_THREADS", 6))
 worker_class = "gthread"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 120))  # large uploads on slow links take time
 graceful_timeout = 30

@@ -41,9 +41,14 @@ def free_port() -> int:
 
 
 def gunicorn_workers(core) -> int:
-    """What gunicorn.conf.py starts: 2 x the cores the server may use + 1 (one core when pinned)."""
+    """What gunicorn.conf.py starts: one worker per core the server may use (one when pinned)."""
     usable = 1 if core is not None else len(os.sched_getaffinity(0))
-    return int(os.environ.get("GUNICORN_WORKERS", usable * 2 + 1))
+    return int(os.environ.get("GUNICORN_WORKERS", usable))
+
+
+def gunicorn_threads() -> int:
+    """Threads per worker, as gunicorn.conf.py sets them."""
+    return int(os.environ.get("GUNICORN_THREADS", 6))
 
 
 def process_tree_seconds(pid):

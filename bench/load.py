@@ -42,8 +42,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from harness import (database_family, gunicorn_workers, process_tree_seconds, start_gunicorn,  # noqa: E402
-                     stop_gunicorn, write_report)
+from harness import (database_family, gunicorn_threads, gunicorn_workers, process_tree_seconds,  # noqa: E402
+                     start_gunicorn, stop_gunicorn, write_report)
 
 MEMBERS = int(os.environ.get("BENCH_LOAD_MEMBERS", "2000"))
 USERS = int(os.environ.get("BENCH_LOAD_USERS", "20"))
@@ -564,7 +564,7 @@ def machine(core_pair):
             "processor": platform.processor() or model, "pinned": core_pair is not None,
             "server_core": core_pair[0] if core_pair else None, "locust_core": core_pair[1] if core_pair else None,
             "gunicorn_workers": gunicorn_workers(core_pair[0] if core_pair else None),
-            "gunicorn_threads": int(os.environ.get("GUNICORN_THREADS", 2))}
+            "gunicorn_threads": gunicorn_threads()}
 
 
 def show(report):
