@@ -195,11 +195,10 @@ def save_known_answer(user_id: int, attempt_id: int, position: int, response, no
     """Autosave's quick way: one UPDATE that stores the answer only if the attempt is the member's,
     still open and within its time, and the member's account active with its password chosen (their
     row is not read before: learning_app.security.checks_user_in_statement), locking the attempt as
-    save_locked_answer's caller does. The
-    response is checked against the attempt's questions as this process first read them (which
-    questions an attempt asks, and what a published question offers, never change). Returns when it
-    was stored, or None: then the full way (get_own_attempt_answer, save_locked_answer) saves it or
-    says why not."""
+    save_locked_answer's caller does. The response is checked against the attempt's questions as
+    this process first read them (which questions an attempt asks, and what a published question
+    offers, never change). Returns when it was stored, or None: then the full way
+    (get_own_attempt_answer, save_locked_answer) saves it or says why not."""
     layout = _answer_layout(attempt_id)
     if layout is None or layout[0] != user_id or position not in layout[1]:
         return None
