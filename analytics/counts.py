@@ -1,4 +1,4 @@
-"""Keeps `CourseProgressCount`, `CompletionDayCount` and `SubtreeCompletionDayCount` in step with the data.
+"""Keeps the dashboard's count tables (analytics.models) in step with the data.
 
 Every flush notes what a change touches (a member's branch and a course, a branch, a subtree,
 a course everywhere); before the outermost transaction commits (not when a savepoint is
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import and_, case, delete, event, func, insert, inspect, select, text, true
+from sqlalchemy import Integer, and_, case, cast, delete, event, func, insert, inspect, select, text, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -24,8 +24,9 @@ from learning_app.signals import tree_paths_changed, tree_paths_changing
 from learning_app.timezones import local_date
 from quizzes.models import Attempt, Quiz
 
-from .models import CompletionDayCount, CourseProgressCount, MemberYearHours, SubtreeCompletionDayCount
-from .queries import covered_pairs
+from .models import (CompletionDayCount, CourseProgressCount, HoursBinCount, MemberCount, MemberYearHours,
+                     SubtreeCompletionDayCount)
+from .queries import HOURS_BIN, covered_pairs, required_hours
 
 PENDING = "analytics.pending_counts"
 EVERYTHING = ("all", None, None)
@@ -181,7 +182,7 @@ def _resolve(session, marks) -> dict[int | None, set[int]] | None:
 def _lock(session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("LOCK TABLE course_progress_count, completion_day_count, member_year_hours, "
-                             "subtree_completion_day_count IN EXCLUSIVE MODE"))
+                             "subtree_completion_day_count, member_count, hours_bin_count IN EXCLUSIVE MODE"))
 
 
 def refresh(session, marks) -> None:
@@ -191,14 +192,20 @@ def refresh(session, marks) -> None:
         return  # e.g. a passed quiz that belongs to no course: nothing counted changes
     _lock(session)
     if wanted is None:
-        recompute(session)
-        recompute_hours(session)
-        recompute_subtree_days(session)
+        _recompute_everything(session)
         return
     for year in {year for _u, year in ledger}:
         users = sorted(user_id for user_id, y in ledger if y == year)
         for chunk in _chunks(users):
             recompute_hours(session, chunk, year)
+            # A member's hours moved between bins of their branch (the branches of whole-branch
+            # changes are recomputed below for every year).
+            org_ids = sorted(set(session.scalars(select(User.org_id).where(
+                User.id.in_(chunk), User.org_id.is_not(None)).distinct())) - wanted.get(None, set()))
+            recompute_hours_bins(session, org_ids, year)
+    for chunk in _chunks(sorted(wanted.get(None, ()))):
+        recompute_members(session, chunk)
+        recompute_hours_bins(session, chunk)
     for course_id, org_ids in wanted.items():
         for chunk in _chunks(sorted(org_ids)):
             before = _days_by_org(session, chunk, course_id)
@@ -207,6 +214,14 @@ def refresh(session, marks) -> None:
             # Whatever a branch gained or lost on a day, every node above it gains or loses too.
             _add_to_nodes_above(session, ((org_id, day, after.get((org_id, day), 0) - before.get((org_id, day), 0))
                                           for org_id, day in before.keys() | after.keys()))
+
+
+def _recompute_everything(session) -> None:
+    recompute(session)
+    recompute_hours(session)
+    recompute_subtree_days(session)
+    recompute_members(session)
+    recompute_hours_bins(session)
 
 
 def _chunks(values, size=500):
@@ -264,9 +279,7 @@ def rebuild(session=None) -> None:
     session.flush()
     session.info.pop(PENDING, None)
     _lock(session)
-    recompute(session)
-    recompute_hours(session)
-    recompute_subtree_days(session)
+    _recompute_everything(session)
 
 
 def _days_by_org(session, org_ids=None, course_id=None) -> dict:
@@ -346,6 +359,46 @@ def recompute_hours(session, user_ids=None, year=None) -> None:
         totals = totals.where(StudyHoursEntry.year == year)
     session.execute(statement.execution_options(synchronize_session=False))
     session.execute(insert(MemberYearHours).from_select(["user_id", "year", "hours"], totals))
+
+
+def _delete_of_orgs(session, model, org_ids, *conditions) -> None:
+    statement = delete(model).where(*conditions)
+    if org_ids is not None:
+        statement = statement.where(model.org_id.in_(org_ids))
+    session.execute(statement.execution_options(synchronize_session=False))
+
+
+def _active_members(org_ids):
+    members = [User.is_active_account.is_(True), User.org_id.is_not(None)]
+    return members + ([User.org_id.in_(org_ids)] if org_ids is not None else [])
+
+
+def recompute_members(session, org_ids=None) -> None:
+    """Replace the member counts of these organisations (all when None)."""
+    if org_ids is not None and not org_ids:
+        return
+    _delete_of_orgs(session, MemberCount, org_ids)
+    session.execute(insert(MemberCount).from_select(
+        ["org_id", "category", "members"],
+        select(User.org_id, User.category, func.count()).where(*_active_members(org_ids))
+        .group_by(User.org_id, User.category)))
+
+
+def recompute_hours_bins(session, org_ids=None, year=None) -> None:
+    """Replace the hours histogram counts of these organisations (all when None) in this year (every
+    year when None), from the members' yearly totals."""
+    if org_ids is not None and not org_ids:
+        return
+    _delete_of_orgs(session, HoursBinCount, org_ids, *([HoursBinCount.year == year] if year is not None else []))
+    hours = MemberYearHours.hours
+    bucket = cast(func.floor(hours / HOURS_BIN), Integer)
+    counts = (select(User.org_id, MemberYearHours.year, User.category, bucket, func.count(),
+                     func.count(case((hours >= required_hours(), 1))), func.sum(hours))
+              .join(MemberYearHours, MemberYearHours.user_id == User.id)
+              .where(*_active_members(org_ids), *([MemberYearHours.year == year] if year is not None else []))
+              .group_by(User.org_id, MemberYearHours.year, User.category, bucket))
+    session.execute(insert(HoursBinCount).from_select(
+        ["org_id", "year", "category", "bin", "members", "meeting", "hours"], counts))
 
 
 def _before_move(session, path: str) -> None:

@@ -64,3 +64,32 @@ class MemberYearHours(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     hours: Mapped[Decimal] = mapped_column(Numeric(7, 1), default=Decimal("0"))
+
+
+class MemberCount(db.Model):
+    """Active members per organisation and category: the dashboard's member figures read these rows
+    instead of every member."""
+    __tablename__ = "member_count"
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    members: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class HoursBinCount(db.Model):
+    """Active members with credited hours in a year, per organisation, year, category and bin of the
+    hours histogram (`queries.HOURS_BIN` wide), with how many meet their yearly requirement and their
+    hours together. Members with no hours that year have no row: they are `MemberCount` less these.
+
+    Whether a member meets the requirement is worked out when the row is written, from
+    YEARLY_STUDY_HOURS: after changing that setting, run `flask rebuild-counts`.
+    """
+    __tablename__ = "hours_bin_count"
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    bin: Mapped[int] = mapped_column(Integer, primary_key=True)
+    members: Mapped[int] = mapped_column(Integer, default=0)
+    meeting: Mapped[int] = mapped_column(Integer, default=0)
+    hours: Mapped[Decimal] = mapped_column(Numeric(12, 1), default=Decimal("0"))

@@ -20,7 +20,8 @@ from learning_app.timezones import local_date
 from quizzes.models import Attempt, AttemptAnswer, AttemptStatus, Question, Quiz
 
 from .filters import Filters
-from .models import CompletionDayCount, CourseProgressCount, MemberYearHours, SubtreeCompletionDayCount
+from .models import (CompletionDayCount, CourseProgressCount, HoursBinCount, MemberCount, MemberYearHours,
+                     SubtreeCompletionDayCount)
 
 HOURS_BIN = 8  # width of the study-hours histogram's bins
 
@@ -116,9 +117,15 @@ def assignment_pairs(root: Organization, filters: Filters, user_ids=None):
 
 def _counts_in_scope(model, root: Organization, filters: Filters):
     """Conditions on a count table for the subtree of `root` and the course and category filters."""
-    conditions = [model.org_id == Organization.id, root.subtree_filter()]
+    conditions = _members_in_scope(model, root, filters)
     if filters.course_id:
         conditions.append(model.course_id == filters.course_id)
+    return conditions
+
+
+def _members_in_scope(model, root: Organization, filters: Filters):
+    """Conditions on a count table of members for the subtree of `root` and the category filter."""
+    conditions = [model.org_id == Organization.id, root.subtree_filter()]
     if filters.category:
         conditions.append(model.category == filters.category)
     return conditions
@@ -154,7 +161,7 @@ def assignment_figures_by_org(root: Organization, filters: Filters, today: date)
     return figures
 
 
-def _required_hours():
+def required_hours():
     required = current_app.config["YEARLY_STUDY_HOURS"]
     return case(*[(User.position == level.value, required[level.value]) for level in PositionLevel], else_=32)
 
@@ -164,22 +171,38 @@ def hours_per_member(root: Organization, filters: Filters):
     member_org = aliased(Organization)
     year_hours = and_(MemberYearHours.user_id == User.id, MemberYearHours.year == filters.year)
     return (select(User.id.label("user_id"), User.org_id.label("org_id"),
-                   func.coalesce(MemberYearHours.hours, 0).label("hours"), _required_hours().label("required"))
+                   func.coalesce(MemberYearHours.hours, 0).label("hours"), required_hours().label("required"))
             .join(member_org, User.org_id == member_org.id)
             .outerjoin(MemberYearHours, year_hours)
             .where(_member_scope(root, filters, member_org))).subquery("member_hours")
 
 
 def hours_by_org_and_bin(root: Organization, filters: Filters) -> list[tuple[int, int, int, int, float]]:
-    """(organisation, hours bin, members, members meeting their requirement, hours) in one grouped statement."""
-    hours = hours_per_member(root, filters)
-    bucket = cast(func.floor(hours.c.hours / HOURS_BIN), db.Integer)
-    rows = db.session.execute(
-        select(hours.c.org_id, bucket, func.count(), func.sum(case((hours.c.hours >= hours.c.required, 1), else_=0)),
-               func.sum(hours.c.hours))
-        .group_by(hours.c.org_id, bucket))
-    return [(org_id, int(b or 0), members, int(meeting or 0), float(total or 0))
-            for org_id, b, members, meeting, total in rows]
+    """(organisation, hours bin, members, members meeting their requirement, hours), from the counts
+    kept per organisation (a few rows each, not a row per member), in one statement."""
+    bins, members = HoursBinCount, MemberCount
+    in_bins = (select(bins.org_id, bins.bin, func.sum(bins.members), func.sum(bins.meeting), func.sum(bins.hours))
+               .where(*_members_in_scope(bins, root, filters), bins.year == filters.year)
+               .group_by(bins.org_id, bins.bin))
+    # Every member: those with no hours in the year have no bin row and go in the first bin.
+    everyone = (select(members.org_id, literal(-1), func.sum(members.members), literal(0), literal(0))
+                .where(*_members_in_scope(members, root, filters)).group_by(members.org_id))
+    rows, unbinned = [], {}
+    for org_id, bin_index, count, meeting, hours in db.session.execute(union_all(in_bins, everyone)):
+        if bin_index == -1:
+            unbinned[org_id] = unbinned.get(org_id, 0) + int(count)
+            continue
+        unbinned[org_id] = unbinned.get(org_id, 0) - int(count)
+        rows.append([org_id, int(bin_index), int(count), int(meeting or 0), float(hours or 0)])
+    first_bins = {row[0]: row for row in rows if row[1] == 0}
+    for org_id, without_hours in unbinned.items():
+        if not without_hours:
+            continue
+        if org_id in first_bins:
+            first_bins[org_id][2] += without_hours
+        else:
+            rows.append([org_id, 0, without_hours, 0, 0.0])
+    return [tuple(row) for row in rows]
 
 
 def _member_figures(rows) -> dict[int, dict]:

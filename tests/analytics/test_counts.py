@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 from analytics import queries
 from analytics.counts import rebuild
 from analytics.filters import Filters
-from analytics.models import CompletionDayCount, CourseProgressCount, MemberYearHours, SubtreeCompletionDayCount
+from analytics.models import (CompletionDayCount, CourseProgressCount, HoursBinCount, MemberCount, MemberYearHours,
+                              SubtreeCompletionDayCount)
 from courses.bases import services as bases
 from courses.models import Course, EnrolmentSource, LessonKind
 from courses.services import authoring, learning, review
@@ -34,13 +35,14 @@ from tests.quizzes.helpers import on_postgres, parsed_question, run_in_threads
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
 A1 = "党委/第一党总支/甲一党支部"  # branch paths of the `tree` fixture, as a roster names them
 B1 = "党委/第二党总支/乙一党支部"
-COUNT_TABLES = (CourseProgressCount, CompletionDayCount, MemberYearHours, SubtreeCompletionDayCount)
+COUNT_TABLES = (CourseProgressCount, CompletionDayCount, MemberYearHours, SubtreeCompletionDayCount, MemberCount,
+                HoursBinCount)
 
 
 # --- helpers -----------------------------------------------------------------------------------------
 
 def snapshot() -> dict[str, list[tuple]]:
-    """Every row of the three count tables, as sorted tuples (primary key first)."""
+    """Every row of the count tables, as sorted tuples (primary key first)."""
     return {model.__tablename__: sorted(tuple(row) for row in db.session.execute(
         select(*model.__table__.columns)).all()) for model in COUNT_TABLES}
 
