@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session
 
 from learning_app.extensions import db
 from learning_app.kept import keep
-from learning_app.models import Organization, RoleGrant
+from learning_app.security import values_read_with_user
+from learning_app.models import Organization, RoleGrant, User
 
 from .models import Assignment, Course, CourseRevision, Enrolment, Lesson, PageVersion, StudyHoursEntry
 
@@ -44,8 +45,13 @@ def cached_page(member, render) -> str:
     """The member's page from render(), or the kept one if it is still current."""
     if session.get("_flashes"):  # a message to show once: not from the cache, and not into it
         return render()
-    versions = dict(db.session.connection().execute(_versions_statement(), {"user_id": member.id}).all())
-    key = (versions.get(SHARED, 0), versions.get(member.id, 0), str(get_locale()), date.today(),
+    read_with_member = values_read_with_user()
+    if read_with_member is not None:
+        shared_version, member_version = read_with_member
+    else:
+        versions = dict(db.session.connection().execute(_versions_statement(), {"user_id": member.id}).all())
+        shared_version, member_version = versions.get(SHARED), versions.get(member.id)
+    key = (shared_version or 0, member_version or 0, str(get_locale()), date.today(),
            request.full_path, request.script_root, member.real_name, member.org_id, member.category,
            member.position)
     token = generate_csrf()
@@ -57,6 +63,14 @@ def cached_page(member, render) -> str:
     html = render()
     keep(store, member.id, (key, html.replace(token, _TOKEN_MARK)), current_app.config["LEARNING_PAGES_KEPT"])
     return html
+
+
+def versions_with_member():
+    """The shared counter and the member's, as columns to read with the member's row
+    (learning_app.security.reads_with_user): a missing counter reads as None."""
+    table = PageVersion.__table__
+    return (select(table.c.version).where(table.c.scope == SHARED).scalar_subquery(),
+            select(table.c.version).where(table.c.scope == User.id).scalar_subquery())
 
 
 @functools.cache

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from learning_app.extensions import db
 from learning_app.i18n import gettext as _
 from learning_app.orgs.queries import path_labels, whole_tree
-from learning_app.security import loads_user_alone, without_transaction
+from learning_app.security import loads_user_alone, reads_with_user, without_transaction
 from learning_app.templating import format_hours
 
 from .. import page_cache, queries
@@ -46,6 +46,7 @@ def _course_cards(items):
 @bp.route("/my")
 @login_required
 @loads_user_alone  # a kept page needs only the member's row; rendering one loads branch and roles
+@reads_with_user(page_cache.versions_with_member)  # and the counters that say whether it is current
 @without_transaction  # it only reads
 def my_learning():
     _member_required()
