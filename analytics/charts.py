@@ -1,18 +1,34 @@
 """Plotly figures built from query rows: pure functions, no database, no request."""
+import functools
+import json
 from itertools import accumulate
 
 import plotly.graph_objects as go
+import plotly.io as pio
 from flask_babel import gettext as _
+from plotly.utils import PlotlyJSONEncoder
 
 RED, GREY, GREEN = "#b71c1c", "#9e9e9e", "#2e7d32"
 LAYOUT = dict(margin=dict(l=40, r=10, t=30, b=40), height=340, font=dict(family="system-ui, sans-serif"),
               paper_bgcolor="#ffffff", plot_bgcolor="#ffffff")
 
 
+# A figure carries no template of its own: the page sends Plotly's default once (template_json()),
+# which dashboard.js gives every chart. Inside each figure it would be 6.5 KB of the page, nine
+# times over, and copying it into each figure made building one four times slower (2.5 -> 0.6 ms).
+_NO_TEMPLATE = go.layout.Template()
+
+
 def _figure(data, **layout) -> go.Figure:
     # The layout goes to the constructor: update_layout() validates the same keys three times slower,
     # and a dashboard page builds eight figures (2.6 -> 0.8 ms for one bar chart).
-    return go.Figure(data=data, layout={**LAYOUT, **layout})
+    return go.Figure(data=data, layout={**LAYOUT, **layout, "template": _NO_TEMPLATE})
+
+
+@functools.cache
+def template_json() -> str:
+    """Plotly's default template, the look every chart shares, as JSON."""
+    return json.dumps(pio.templates[pio.templates.default].to_plotly_json(), cls=PlotlyJSONEncoder)
 
 
 def completion_by_child(children, totals) -> go.Figure:

@@ -198,11 +198,8 @@ def refresh(session, marks) -> None:
         users = sorted(user_id for user_id, y in ledger if y == year)
         for chunk in _chunks(users):
             recompute_hours(session, chunk, year)
-            # A member's hours moved between bins of their branch (the branches of whole-branch
-            # changes are recomputed below for every year).
-            org_ids = sorted(set(session.scalars(select(User.org_id).where(
-                User.id.in_(chunk), User.org_id.is_not(None)).distinct())) - wanted.get(None, set()))
-            recompute_hours_bins(session, org_ids, year)
+            # Their hours may have moved between bins: recount their branches' year.
+            recompute_hours_bins(session, select(User.org_id).where(User.id.in_(chunk)), year)
     for chunk in _chunks(sorted(wanted.get(None, ()))):
         recompute_members(session, chunk)
         recompute_hours_bins(session, chunk)
@@ -385,9 +382,9 @@ def recompute_members(session, org_ids=None) -> None:
 
 
 def recompute_hours_bins(session, org_ids=None, year=None) -> None:
-    """Replace the hours histogram counts of these organisations (all when None) in this year (every
-    year when None), from the members' yearly totals."""
-    if org_ids is not None and not org_ids:
+    """Replace the hours histogram counts of these organisations (ids, a select of them, or all when
+    None) in this year (every year when None), from the members' yearly totals."""
+    if isinstance(org_ids, list) and not org_ids:
         return
     _delete_of_orgs(session, HoursBinCount, org_ids, *([HoursBinCount.year == year] if year is not None else []))
     hours = MemberYearHours.hours

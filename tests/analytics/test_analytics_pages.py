@@ -1,6 +1,7 @@
 """The dashboard page: drill-down, figure JSON that cannot break out of its script tag, empty states,
 exports (headers, organisation path, formula-safe cells) and a fixed SQL budget."""
 import io
+import json
 import re
 from datetime import date
 from urllib.parse import parse_qs, urlparse
@@ -40,6 +41,19 @@ def test_completion_chart_carries_child_ids_for_drill_down(client, auth, make_da
     # The hours chart drills down too.
     hours = chart_json(html, "hours_share")["data"][0]
     assert set(hours["customdata"]) == {node.id for node in children if tree.total[node.id].members}
+
+
+def test_the_charts_share_one_template_sent_once(client, auth, make_dataset, make_user):
+    """Plotly's look travels once per page, not inside each of nine figures (6.5 KB each on a slow link)."""
+    data = make_dataset(seed=22)
+    auth.login(make_user(data.committee, supervises=data.committee))
+    html = client.get("/dashboard/").get_data(as_text=True)
+    shared = re.findall(r'<script type="application/json" id="plotly-template">(.*?)</script>', html, re.S)
+    assert len(shared) == 1 and json.loads(shared[0])["layout"]["colorway"]
+    drawn = drawn_charts(html)
+    assert len(drawn) >= 5
+    for chart in drawn:
+        assert "layout" not in chart_json(html, chart)["layout"].get("template", {}), chart
 
 
 def test_drilling_down_shows_the_child_with_a_breadcrumb_back(client, auth, make_dataset, make_user):

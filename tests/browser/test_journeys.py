@@ -278,6 +278,8 @@ def test_supervisor_dashboard_draws_its_charts_offline(live_app, visitors):
     drawn = page.locator(".chart .main-svg")
     assert drawn.count() >= 1
     assert page.locator(".chart svg").count() >= 1
+    # The page's shared template was applied: Plotly's default colours, not plotly.js's bare ones.
+    assert page.evaluate("document.querySelector('.chart')._fullLayout.colorway[0]") == "#636efa"
     supervisor.finish("05-supervisor-dashboard")
 
 
