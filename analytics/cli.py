@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 from learning_app.extensions import db
 
 from .counts import rebuild
-from .scale import SCALE_PASSWORD, Progress, generate
+from .scale import SCALE_PASSWORD, Progress, gather_statistics, generate
 
 
 @click.command("gen-scale")
@@ -34,6 +34,7 @@ def gen_scale_command(members, branches, courses, seed):
 
     top = generate(members, branches, courses, seed, Progress(report))
     db.session.commit()
+    gather_statistics()
     click.echo(f"Generated “{top.name}” (organisation {top.id}) in {time.perf_counter() - started:.1f} s. "
                f"Members log in with the password {SCALE_PASSWORD}.")
 

@@ -90,14 +90,17 @@ def generate(members: int, branches: int, courses: int, seed: int = 2026, progre
     # Bulk inserts bypass the flush that keeps the dashboard's counts: build them once at the end.
     rebuild_counts()
     progress.report(1, 1, "dashboard counts")
-    if db.session.get_bind().dialect.name == "postgresql":
-        # PostgreSQL plans from table statistics, which autovacuum gathers only some time after a
-        # bulk load (never, where it is off): until then it guesses a handful of rows per table and
-        # picks nested loops over hundreds of thousands (the dashboard's scores: 0.96 s instead of
-        # 0.27 s at 100,000 members). Rows this transaction inserted are sampled too.
-        db.session.execute(text("ANALYZE"))
-        progress.report(1, 1, "table statistics")
     return top
+
+
+def gather_statistics() -> None:
+    """After a bulk load, PostgreSQL's table statistics: it plans from them, and autovacuum gathers
+    them only some time later (never, where it is off). Until then it guesses a handful of rows per
+    table and picks nested loops over hundreds of thousands (the dashboard's scores at 100,000
+    members: 0.96 s instead of 0.27 s)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
 
 
 def _members(count, leaves, rng, progress) -> list[int]:
