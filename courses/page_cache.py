@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 
 from learning_app.extensions import db
 from learning_app.kept import keep
-from learning_app.security import values_read_with_user
 from learning_app.models import Organization, RoleGrant, User
+from learning_app.security import values_read_with_user
 
 from .models import Assignment, Course, CourseRevision, Enrolment, Lesson, PageVersion, StudyHoursEntry
 
