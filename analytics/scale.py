@@ -43,8 +43,12 @@ def _chunks(rows, size=CHUNK):
 
 
 def _bulk(model, rows, progress, label):
+    # render_nulls: a None is sent as NULL rather than left out, so rows with and without a value
+    # (an enrolment's completed_at) go in the same multi-row INSERT; otherwise each change between
+    # them starts a new one, and enrolments went in a few rows at a time (64 of the 94 s that
+    # 10,000 members took on PostgreSQL).
     for done, chunk in enumerate(_chunks(rows), start=1):
-        db.session.execute(insert(model), chunk)
+        db.session.execute(insert(model).execution_options(render_nulls=True), chunk)
         progress.report(min(done * CHUNK, len(rows)), len(rows), label)
 
 
