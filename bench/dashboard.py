@@ -147,7 +147,8 @@ def main():
             print(f"{row['members']:>8} {label:<20} {figures['bare_sql_s']:>8.3f}s {figures['data_s']:>7.3f}s "
                   f"{figures['page_s']:>7.3f}s {figures['page_to_sql']:>9.2f} {figures['statements']:>6}")
     if growth:
-        print(f"10k -> 100k: data x{growth['data_ratio']}, page time x{growth['page_time_ratio']}, "
+        print(f"{rows[0]['members']:,} -> {rows[-1]['members']:,} members: data x{growth['data_ratio']}, "
+              f"page time x{growth['page_time_ratio']}, "
               f"bare SQL x{growth['bare_sql_time_ratio']}")
     for target, met in targets.items():
         print(f"{'met' if met else 'MISSED':>6}  {target}")
