@@ -656,10 +656,11 @@ def main():
     show(report)
     for profile in report.get("profile", {}).values():
         show_profile(profile)
-    if PROFILE:
+    failed = any(run["failures"] for run in runs)
+    if PROFILE or failed:  # the server's log says what failed
         print(f"raw profiles, logs and database kept in {workdir}")
     else:
-        shutil.rmtree(workdir, ignore_errors=True)  # kept when something failed: its logs say what
+        shutil.rmtree(workdir, ignore_errors=True)
     print(f"written {result} ({report['total_seconds']} s)")
 
 
