@@ -40,6 +40,9 @@ def _check_if_idle(dbapi_connection, connection_record, connection_proxy):
         cursor = dbapi_connection.cursor()
         cursor.execute("SELECT 1")
         cursor.close()
+        # The SELECT began a transaction: end it, or a view that runs outside one (autocommit) fails
+        # with "can't change 'autocommit' now" on the first request after the connection sat idle.
+        dbapi_connection.rollback()
     except Exception as error:  # noqa: BLE001 - whatever the driver raises, the connection is unusable
         raise exc.DisconnectionError() from error
 

@@ -37,3 +37,14 @@ def test_a_connection_in_use_moments_ago_is_not_checked(app, monkeypatch):
             connection.exec_driver_sql("SELECT 1")
     with db.engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+
+
+def test_a_view_outside_a_transaction_works_on_a_connection_checked_after_idling(app, client, auth, tree,
+                                                                                 make_user, monkeypatch):
+    """The idle check's SELECT must not leave a transaction open: the learning page (which runs in
+    autocommit on PostgreSQL) answered 500 on the first request after its connection had idled."""
+    monkeypatch.setattr(database, "IDLE_SECONDS_BEFORE_CHECK", 0)  # every checkout is checked
+    member = make_user(tree["a1"], real_name="闲置连接党员")
+    auth.login(member)
+    for _ in range(3):
+        assert client.get("/courses/my").status_code == 200
