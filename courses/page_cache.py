@@ -21,11 +21,10 @@ from datetime import date
 from flask import current_app, request, session
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import bindparam, event, inspect, or_, select
+from sqlalchemy import bindparam, event, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from learning_app.extensions import db
 from learning_app.kept import keep
 from learning_app.models import Organization, RoleGrant, User
 from learning_app.security import values_read_with_user
@@ -42,15 +41,14 @@ _TOKEN_MARK = f"csrf-{secrets.token_hex(16)}"
 
 
 def cached_page(member, render) -> str:
-    """The member's page from render(), or the kept one if it is still current."""
+    """The member's page from render(), or the kept one if it is still current. The view reads the
+    counters with the member's row: it is marked reads_with_user(versions_with_member)."""
     if session.get("_flashes"):  # a message to show once: not from the cache, and not into it
         return render()
-    read_with_member = values_read_with_user()
-    if read_with_member is not None:
-        shared_version, member_version = read_with_member
-    else:
-        versions = dict(db.session.connection().execute(_versions_statement(), {"user_id": member.id}).all())
-        shared_version, member_version = versions.get(SHARED), versions.get(member.id)
+    versions = values_read_with_user()
+    if versions is None:
+        raise RuntimeError("cached_page() needs a view marked reads_with_user(versions_with_member)")
+    shared_version, member_version = versions
     key = (shared_version or 0, member_version or 0, str(get_locale()), date.today(),
            request.full_path, request.script_root, member.real_name, member.org_id, member.category,
            member.position)
@@ -71,13 +69,6 @@ def versions_with_member():
     table = PageVersion.__table__
     return (select(table.c.version).where(table.c.scope == SHARED).scalar_subquery(),
             select(table.c.version).where(table.c.scope == User.id).scalar_subquery())
-
-
-@functools.cache
-def _versions_statement():
-    table = PageVersion.__table__
-    return select(table.c.scope, table.c.version).where(
-        or_(table.c.scope == SHARED, table.c.scope == bindparam("user_id")))
 
 
 # -- noting changes ---------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 from sqlalchemy import func, select, text
 
 from analytics import queries
+from analytics.counts import rebuild
 from analytics.filters import Filters
 from courses.bases.models import Attendance
 from courses.models import Assignment, Enrolment, StudyHoursEntry
@@ -33,7 +34,6 @@ def test_gen_scale_generates_an_organisation_whose_dashboard_is_right(app):
 
     # The dashboard's counts are built (a rebuild changes nothing) and give the right figures.
     kept = snapshot()
-    from analytics.counts import rebuild
     rebuild(db.session)
     assert snapshot() == kept
     _own, total = World().figures(top, Filters(), TODAY)
