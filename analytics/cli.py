@@ -4,6 +4,7 @@ import time
 import click
 from flask.cli import with_appcontext
 
+from courses.services.learning import complete_courses_left_incomplete, recount_lessons_done
 from learning_app.extensions import db
 
 from .counts import rebuild
@@ -42,8 +43,13 @@ def gen_scale_command(members, branches, courses, seed):
 @click.command("rebuild-counts")
 @with_appcontext
 def rebuild_counts_command():
-    """Recompute the dashboard's per-branch counts from enrolments, attempts and assignments."""
+    """Recompute the dashboard's per-branch counts from enrolments, attempts and assignments, after
+    completing the courses whose every requirement is met but which were left incomplete."""
     started = time.perf_counter()
+    recount_lessons_done()
+    repaired = complete_courses_left_incomplete()
     rebuild()
     db.session.commit()
+    if repaired:
+        click.echo(f"{repaired} course completions repaired (their study hours credited).")
     click.echo(f"Counts rebuilt in {time.perf_counter() - started:.1f} s.")

@@ -312,6 +312,23 @@ class LessonProgress(db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class StudyClock(db.Model):
+    """One clock per member (一人一钟): the moment up to which the member's study time is credited.
+
+    A member studies one thing at a time, so every credit of media or reading time, in any tab, lesson
+    or course, is taken from this one clock and moves it on: parallel lessons never earn more than the
+    wall clock. Its row is locked by every progress report, which also puts a member's reports in a
+    line (courses.services.learning)."""
+    __tablename__ = "study_clock"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True,
+                                         autoincrement=False)
+    credited_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def __repr__(self):
+        return f"<StudyClock {self.user_id} {self.credited_until}>"
+
+
 class StudyHoursEntry(db.Model):
     """One credit of study hours (学时) with its source: the ledger every figure traces back to."""
     __tablename__ = "study_hours_entry"

@@ -133,9 +133,12 @@ def _eligible_members(site, user_ids):
     from learning_app.models import Organization, User
     if not user_ids:
         return []
+    # In one order (by id), as every recording takes its members' rows: two recordings at once then
+    # never hold each other's rows (a deadlock).
     return list(db.session.scalars(
         select(User).join(Organization, User.org_id == Organization.id)
-        .where(User.id.in_(set(user_ids)), site.org.subtree_filter(), User.is_active_account.is_(True))))
+        .where(User.id.in_(set(user_ids)), site.org.subtree_filter(), User.is_active_account.is_(True))
+        .order_by(User.id)))
 
 
 def _credit_attendee(actor, study: CollectiveStudy, user) -> None:
@@ -149,8 +152,7 @@ def _credit_attendee(actor, study: CollectiveStudy, user) -> None:
     course = study.course
     if course is not None and course.published is not None:
         ensure_enrolment(user, course, EnrolmentSource.ASSIGNED)
-        keys = [key for key in study.lesson_keys.split(",") if key]
-        for key in keys:
+        for key in sorted(key for key in study.lesson_keys.split(",") if key):  # one order: see above
             _complete_lesson_for(user, course, key, study)
         check_course_completion(user, course, _aware(study.held_at))
 

@@ -39,12 +39,15 @@
     player.addEventListener("loadedmetadata", function () {
       if (resumeAt > 0 && resumeAt < player.duration - 1) player.currentTime = resumeAt;
     });
-    player.addEventListener("timeupdate", function () {
+    // Only small forward steps count as playing; a seek is a jump.
+    function step() {
       var now = player.currentTime;
-      // Only small forward steps count as playing; a seek is a jump.
       if (lastTime !== null && !player.seeking && now > lastTime && now - lastTime < 1.5) played += now - lastTime;
       lastTime = now;
-    });
+    }
+    player.addEventListener("timeupdate", step);
+    // Counting starts where play starts, so the first step is not lost (a quarter of a 2-second clip).
+    player.addEventListener("play", function () { lastTime = player.currentTime; });
     player.addEventListener("seeking", function () { lastTime = null; });
     function flush() {
       if (played <= 0 && player.paused) return;
@@ -52,8 +55,9 @@
       send({played: amount, position: player.currentTime});
     }
     setInterval(flush, heartbeat);
-    player.addEventListener("pause", flush);
-    player.addEventListener("ended", flush);
+    player.addEventListener("pause", function () { step(); flush(); });
+    // The last step, from the last timeupdate to the end, counts too.
+    player.addEventListener("ended", function () { step(); flush(); });
     document.addEventListener("visibilitychange", function () { if (document.hidden) flush(); });
   }
 

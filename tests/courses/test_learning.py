@@ -181,13 +181,14 @@ def test_completion_ratio_comes_from_the_course(member, author, make_course):
 def test_reading_lesson_completes_only_after_reading_seconds(member, author, make_course):
     course = fresh(make_course(author, lessons=["article", "document", "images"], reading_seconds=60))
     learner = Learner(member, course)
-    for index in range(3):
-        token = learner.open(index, 0)
+    for index in range(3):  # one after the other: the member's one clock counts one lesson at a time
+        start = 100 * index
+        token = learner.open(index, start)
         for seconds in (1, 30, 60 - CLOCK_TOLERANCE - 1):
             with pytest.raises(LearningError):
-                learner.read(index, token, seconds)
+                learner.read(index, token, start + seconds)
             db.session.rollback()
-        assert learner.read(index, token, 60).completed_at is not None
+        assert learner.read(index, token, start + 60).completed_at is not None
     assert enrolment(member, course).completed_at is not None
 
 
@@ -200,6 +201,83 @@ def test_reading_time_counts_from_the_newest_view(member, author, make_course):
         learner.read(0, token, 70)
     db.session.rollback()
     assert learner.read(0, token, 110).completed_at is not None
+
+
+# --- one clock per member ----------------------------------------------------------------------------
+
+def credited_in_total(member):
+    db.session.expire_all()
+    return db.session.scalar(select(func.sum(LessonProgress.credited_seconds))
+                             .where(LessonProgress.user_id == member.id)) or 0.0
+
+
+def test_two_videos_played_side_by_side_earn_no_more_than_the_wall_clock(member, author, make_course):
+    course = fresh(make_course(author, lessons=[{"kind": "video", "duration": 100}] * 2))
+    learner = Learner(member, course)
+    first, second = learner.open(0, 0), learner.open(1, 0)
+    for moment in (5, 10, 15, 20, 22.8):  # both players report what they played since their last report
+        learner.play(0, first, played=5, seconds=moment)
+        learner.play(1, second, played=5, seconds=moment)
+    assert credited_in_total(member) <= 22.8 + CLOCK_TOLERANCE
+    assert credited_in_total(member) >= 22.8  # and one of them was credited in full
+
+
+def test_three_articles_opened_at_once_are_done_one_after_the_other(member, author, make_course):
+    course = fresh(make_course(author, lessons=["article"] * 3, reading_seconds=60, hours=2))
+    learner = Learner(member, course)
+    tokens = [learner.open(index, 0) for index in range(3)]
+    assert learner.read(0, tokens[0], 60).completed_at is not None
+    for index in (1, 2):  # their minute was the first one's minute
+        with pytest.raises(LearningError, match="60|58"):
+            learner.read(index, tokens[index], 60)
+        db.session.rollback()
+    assert enrolment(member, course).completed_at is None and ledger(member) == []
+    assert learner.read(1, tokens[1], 120).completed_at is not None
+    with pytest.raises(LearningError):
+        learner.read(2, tokens[2], 120)
+    db.session.rollback()
+    assert learner.read(2, tokens[2], 180).completed_at is not None
+    assert enrolment(member, course).completed_at is not None
+    assert credited_in_total(member) <= 180 + CLOCK_TOLERANCE
+
+
+def test_a_video_and_an_article_of_two_courses_share_one_clock(member, author, make_course):
+    video = fresh(make_course(author, lessons=[{"kind": "video", "duration": 100}], title="视频课"))
+    article = fresh(make_course(author, lessons=["article"], reading_seconds=30, title="文章课"))
+    watcher, reader = Learner(member, video), Learner(member, article)
+    playing, reading = watcher.open(0, 0), reader.open(0, 0)
+    for moment in range(10, 31, 10):
+        watcher.play(0, playing, played=10, seconds=moment)
+    with pytest.raises(LearningError):  # the article was open while the video played
+        reader.read(0, reading, 30)
+    db.session.rollback()
+    assert reader.read(0, reading, 60).completed_at is not None  # read after the video stopped
+    assert credited_in_total(member) <= 60 + CLOCK_TOLERANCE
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_lessons_studied_in_parallel_never_credit_more_than_the_wall_clock(member, author, make_course, seed):
+    """Random reports from two videos and two articles open at once, each at its own pace."""
+    import random
+    rng = random.Random(seed)
+    course = fresh(make_course(author, lessons=[{"kind": "video", "duration": 300}, {"kind": "audio", "duration": 300},
+                                                "article", "article"], reading_seconds=20))
+    learner = Learner(member, course)
+    tokens = {index: learner.open(index, 0) for index in range(4)}
+    moment = 0.0
+    for _ in range(60):
+        moment += rng.choice([0.1, 1, 3, 10, 15])
+        index = rng.randrange(4)
+        if index < 2:
+            learner.play(index, tokens[index], played=rng.choice([1, 5, 10, 30, 60]), seconds=moment)
+        else:
+            try:
+                learner.read(index, tokens[index], moment)
+            except LearningError:
+                db.session.rollback()
+        if rng.random() < 0.1:  # now and then a lesson is opened again in a new tab
+            tokens[index] = learner.open(index, moment)
+        assert credited_in_total(member) <= moment + CLOCK_TOLERANCE + 1e-6
 
 
 # --- course completion and the ledger ---------------------------------------------------------------
@@ -229,6 +307,54 @@ def test_course_completes_when_required_lessons_are_done_and_credits_once(member
     assert len(ledger(member)) == 1
     assert enrolment(member, course).lessons_done == 3
     assert fresh(record).completed_at.replace(tzinfo=timezone.utc) == at(118)
+
+
+def lose_the_completion(member, course):
+    """What a lost race left behind (issue 18): every lesson done, the course not complete, no hours."""
+    from sqlalchemy import delete, update
+    db.session.execute(update(Enrolment).where(Enrolment.user_id == member.id)
+                       .values(completed_at=None, lessons_done=1))
+    db.session.execute(delete(StudyHoursEntry).where(StudyHoursEntry.user_id == member.id))
+    db.session.commit()
+    assert enrolment(member, course).completed_at is None and ledger(member) == []
+
+
+def test_reporting_a_done_lesson_again_completes_a_course_left_incomplete(member, author, make_course):
+    course = fresh(make_course(author, lessons=["article", {"kind": "video", "duration": 20}], reading_seconds=10,
+                               hours=2))
+    learner = Learner(member, course)
+    learner.read(0, learner.open(0, 0), 10)
+    token = learner.open(1, 20)
+    learner.play(1, token, played=20, seconds=40)
+    lose_the_completion(member, course)
+    learner.play(1, token, played=1, seconds=41)  # the heartbeat of a lesson already done
+    record = enrolment(member, course)
+    assert record.completed_at is not None and record.lessons_done == 2
+    assert [(e.source_type, e.hours) for e in ledger(member)] == [("course", Decimal("2.0"))]
+    lose_the_completion(member, course)
+    learner.read(0, learner.open(0, 100), 101)  # a reading lesson already done, reported again
+    assert enrolment(member, course).completed_at is not None
+    assert len(ledger(member)) == 1
+
+
+def test_rebuild_counts_completes_courses_left_incomplete_and_credits_them(runner, member, author, make_course):
+    course = fresh(make_course(author, lessons=["article", "article"], reading_seconds=10, hours=2))
+    other = fresh(make_course(author, lessons=["article", "article"], reading_seconds=10, title="读了一半"))
+    learner = Learner(member, course)
+    learner.read(0, learner.open(0, 0), 10)
+    learner.read(1, learner.open(1, 20), 30)
+    Learner(member, other).read(0, Learner(member, other).open(0, 40), 50)
+    lose_the_completion(member, course)
+    result = runner.invoke(args=["rebuild-counts"])
+    assert result.exit_code == 0, result.output
+    assert "1 course completions repaired" in result.output
+    record = enrolment(member, course)
+    assert record.completed_at is not None and record.lessons_done == 2
+    assert record.completed_at.replace(tzinfo=timezone.utc) == at(30)  # when the last lesson was done
+    assert [(e.source_type, e.source_id) for e in ledger(member)] == [("course", course.id)]
+    assert enrolment(member, other).completed_at is None and enrolment(member, other).lessons_done == 1
+    again = runner.invoke(args=["rebuild-counts"])
+    assert "repaired" not in again.output and len(ledger(member)) == 1
 
 
 def test_ledger_credits_a_source_once(member):
