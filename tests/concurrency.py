@@ -22,12 +22,12 @@ on_postgres = pytest.mark.skipif(
 MOST_AT_ONCE = 14
 
 
-def run_at_once(app, works, timeout=60):
+def run_at_once(app, works, allow_errors=False, timeout=60):
     """Run every work (a callable without arguments) in its own thread, all released at once.
 
     Each thread commits what its work did, or rolls back if it raised. Returns the works' results in
-    order; a work that raised gives its exception as its result. Fails if a thread is still running
-    after `timeout` seconds (a deadlock).
+    order. A work that raises fails the test, unless `allow_errors`: then its exception is its result.
+    Fails if a thread is still running after `timeout` seconds (a deadlock).
     """
     works = list(works)
     assert 0 < len(works) <= MOST_AT_ONCE, f"at most {MOST_AT_ONCE} at once, one connection each"
@@ -53,6 +53,7 @@ def run_at_once(app, works, timeout=60):
     for thread in threads:
         thread.join(timeout)
     assert not any(thread.is_alive() for thread in threads), "a concurrent request never finished (deadlock?)"
+    assert allow_errors or raised(results) == [], raised(results)
     return results
 
 

@@ -30,7 +30,8 @@ from learning_app.people import roster
 from learning_app.people.services import set_member_active, update_member
 from learning_app.timezones import utc_to_local
 from quizzes.services import attempts, banks, quizzes
-from tests.quizzes.helpers import on_postgres, parsed_question, run_in_threads
+from tests.concurrency import on_postgres, run_at_once
+from tests.quizzes.helpers import parsed_question
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
 A1 = "党委/第一党总支/甲一党支部"  # branch paths of the `tree` fixture, as a roster names them
@@ -416,7 +417,7 @@ def test_a_branch_move_and_a_learners_recount_in_that_branch_both_commit(app, tr
     db.session.close()
     moved = threading.Event()
 
-    def move(_):
+    def move():
         actor = db.session.get(User, ids["admin"])
         move_org(actor, db.session.get(Organization, ids["a1"]), db.session.get(Organization, ids["general_b"]))
         db.session.flush()
@@ -425,14 +426,14 @@ def test_a_branch_move_and_a_learners_recount_in_that_branch_both_commit(app, tr
         db.session.commit()
         return "moved"
 
-    def learn(_):
+    def learn():
         assert moved.wait(10)
         learning.ensure_enrolment(db.session.get(User, ids["member"]), db.session.get(Course, ids["course"]),
                                   EnrolmentSource.ASSIGNED)
         db.session.commit()
         return "enrolled"
 
-    assert run_in_threads(app, 2, lambda index: (move, learn)[index](index)) == ["moved", "enrolled"]
+    assert run_at_once(app, [move, learn]) == ["moved", "enrolled"]
     assert_counts_fresh()
     general_a, general_b = (db.session.get(Organization, ids[name]) for name in ("general_a", "general_b"))
     assert figures(general_b).started == 0  # the branch left the assignment with the move

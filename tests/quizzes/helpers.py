@@ -1,10 +1,7 @@
 """Plain helpers shared by the quizzes tests."""
-import os
 import re
-import threading
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from sqlalchemy import select
 
 from learning_app.extensions import db
@@ -79,31 +76,3 @@ def checked_values(html: str, name: str) -> list[str]:
         if re.search(r"\schecked\b", tag):
             values.append(re.search(r'value="([^"]*)"', tag).group(1))
     return values
-
-
-on_postgres = pytest.mark.skipif(
-    not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
-    reason="needs real concurrent transactions: set TEST_DATABASE_URL=postgresql+psycopg://... "
-           "(in-memory SQLite shares one connection between threads)")
-
-
-def run_in_threads(app, count, work):
-    """Run work(index) in `count` threads at once, each in its own app context (own session); return results."""
-    barrier = threading.Barrier(count)
-    results, errors = [None] * count, []
-
-    def run(index):
-        try:
-            with app.app_context():
-                barrier.wait(timeout=10)
-                results[index] = work(index)
-        except Exception as error:  # reported by the assertion below
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
-    return results

@@ -15,8 +15,8 @@ from quizzes.models import (Attempt, AttemptAnswer, AttemptStatus, GradingMethod
                             ReviewPolicy)
 from quizzes.services import attempts, banks, quizzes
 from quizzes.services.attempts import GRACE, AttemptError
-from tests.quizzes.helpers import (RIGHT, WRONG, answer_at, at, attempt_ids, fresh, on_postgres, parsed_question,
-                                   run_in_threads)
+from tests.concurrency import on_postgres, run_at_once
+from tests.quizzes.helpers import RIGHT, WRONG, answer_at, at, attempt_ids, fresh, parsed_question
 
 
 @pytest.fixture
@@ -538,13 +538,13 @@ def test_two_simultaneous_submissions_grade_once(app, member, mixed_quiz, monkey
 
     monkeypatch.setattr(attempts, "score_fraction", counting_score)
 
-    def submit(_index):
+    def submit():
         user = db.session.get(User, member_id)
         result = attempts.submit(user, db.session.get(Attempt, attempt_id))
         db.session.commit()
         return result.status, result.score
 
-    results = run_in_threads(app, 2, submit)
+    results = run_at_once(app, [submit, submit])
     assert results[0] == results[1] == (AttemptStatus.GRADED, 2.0)
     assert sorted(graded) == question_ids  # each question scored once: one grading
     attempt = db.session.get(Attempt, attempt_id)
@@ -557,12 +557,12 @@ def test_ten_simultaneous_starts_make_one_attempt(app, member, mixed_quiz):
     quiz_id, member_id = quiz.id, member.id
     db.session.close()
 
-    def start(_index):
+    def start():
         attempt = attempts.start_or_resume(db.session.get(User, member_id), db.session.get(type(quiz), quiz_id))
         db.session.commit()
         return attempt.id
 
-    results = run_in_threads(app, 10, start)
+    results = run_at_once(app, [start] * 10)
     assert len(set(results)) == 1
     assert db.session.scalar(select(func.count()).select_from(Attempt)) == 1
     assert db.session.scalar(select(func.count()).select_from(AttemptAnswer)) == 4

@@ -11,7 +11,8 @@ from learning_app.models import User, utcnow
 from quizzes.models import PracticeDay, Question, QuestionStatus, QuestionType
 from quizzes.services import banks, practice
 from quizzes.services.practice import POINTS_PER_CORRECT, QUESTIONS_PER_DAY
-from tests.quizzes.helpers import RIGHT, WRONG, location, on_postgres, parsed_question, run_in_threads
+from tests.concurrency import on_postgres, run_at_once
+from tests.quizzes.helpers import RIGHT, WRONG, location, parsed_question
 
 TODAY = date(2025, 3, 10)
 
@@ -267,7 +268,7 @@ def test_answering_in_two_tabs_at_once_grades_the_day_once(app, member, bank, ma
         db.session.commit()
         return day.correct, day.points
 
-    first, second = run_in_threads(app, 2, answer)
+    first, second = run_at_once(app, [lambda: answer(0), lambda: answer(1)])
     assert first == second and first in {(5, 10), (0, 0)}
     [stored] = days_of(member)
     assert (stored.correct, stored.points) == first

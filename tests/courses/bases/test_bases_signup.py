@@ -1,6 +1,4 @@
 """Sign-up for base sessions: never beyond capacity, once per member, concurrent sign-ups included."""
-import os
-import threading
 from datetime import timedelta
 
 import pytest
@@ -12,6 +10,7 @@ from courses.bases.models import BaseSession, SignUp
 from courses.bases.services import BaseRuleError
 from learning_app.extensions import db
 from learning_app.models import User, utcnow
+from tests.concurrency import on_postgres, run_at_once
 from tests.courses.bases.helpers import NOW, count, refused_with
 
 
@@ -96,39 +95,25 @@ def test_sign_up_over_http(world, base, make_session, login, make_user):
     assert first.login_id in manager_page
 
 
-@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
-                    reason="concurrent sign-ups need a real database server (PostgreSQL)")
+@on_postgres
 def test_concurrent_sign_ups_never_overbook(app, world, base, make_session, make_user):
     session = make_session(base, world["manager"], invited=[world["general_a"]], capacity=4,
                            starts_in=timedelta(days=1))
     member_ids = [make_user(world["a1"]).id for _ in range(10)]
     session_id = session.id
-    barrier = threading.Barrier(len(member_ids))
-    results, errors = [], []
 
     def attempt(user_id):
-        try:
-            with app.app_context():
-                user = db.session.get(User, user_id)
-                target = db.session.get(BaseSession, session_id)
-                target.invitations  # loaded before the race
-                barrier.wait(timeout=30)
-                try:
-                    services.sign_up(user, target, now=NOW)
-                    db.session.commit()
-                    results.append("ok")
-                except BaseRuleError:
-                    db.session.rollback()
-                    results.append("full")
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(repr(error))
+        def work():
+            target = db.session.get(BaseSession, session_id)
+            try:
+                services.sign_up(db.session.get(User, user_id), target, now=NOW)
+            except BaseRuleError:
+                db.session.rollback()
+                return "full"
+            return "ok"
+        return work
 
-    threads = [threading.Thread(target=attempt, args=(user_id,)) for user_id in member_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
+    results = run_at_once(app, [attempt(user_id) for user_id in member_ids])
     assert sorted(results) == ["full"] * 6 + ["ok"] * 4
     assert count(SignUp, SignUp.session_id == session_id) == 4
     assert seats_taken(session) == 4

@@ -111,7 +111,6 @@ def test_last_lessons_reported_at_once_complete_the_course_once(app, world, memb
         tokens = play_almost_all(member, video_course, [0, 1, 2])
         works += [finish_video(member.id, video_course.id, index, tokens[index]) for index in range(3)]
     results = run_at_once(app, works)
-    assert raised(results) == []
     assert all(results), "every last report completes its lesson"
     assert_completed_once(members, video_course)
     assert completed_on_dashboard(world["general_a"], video_course) == MEMBERS
@@ -144,7 +143,6 @@ def test_a_final_quiz_passed_with_the_last_lesson_completes_the_course_once(app,
         db.session.commit()
         works += [finish_video(member.id, video_course.id, 2, tokens[2], seconds=200), _submit(member.id, attempt.id)]
     results = run_at_once(app, works)
-    assert raised(results) == []
     assert_completed_once(members, video_course)
     assert completed_on_dashboard(world["general_a"], video_course) == MEMBERS
     assert_counts_fresh()
@@ -179,7 +177,6 @@ def test_a_base_check_in_with_the_last_lesson_completes_the_course_and_credits_b
                   _check_in(member.id, session.id)]
     db.session.commit()
     results = run_at_once(app, works)
-    assert raised(results) == []
     assert_completed_once(members, course)
     for member in members:
         assert credits(member, "base_session") == [("base_session", Decimal("3.0"))]
@@ -212,7 +209,7 @@ def test_a_double_check_in_and_a_hand_mark_at_once_credit_the_session_once(app, 
         works += [_check_in(member.id, session.id), _check_in(member.id, session.id),
                   _mark_by_hand(world["manager"].id, member.id, session.id)]
     db.session.commit()
-    results = run_at_once(app, works)
+    results = run_at_once(app, works, allow_errors=True)
     # One of each member's three is recorded; the others are told the member is already checked in.
     assert all(isinstance(error, services.BaseRuleError) for error in raised(results))
     assert len(raised(results)) == 2 * MEMBERS
@@ -234,7 +231,6 @@ def test_two_staff_adding_the_same_member_to_a_collective_study_credit_it_once(a
     db.session.commit()
     works = [_add_attendee(actor.id, member.id, study.id) for member in members for actor in staff]
     results = run_at_once(app, works)
-    assert raised(results) == []
     for member in members:
         assert len(list(db.session.scalars(select(CollectiveAttendance).where(
             CollectiveAttendance.user_id == member.id)))) == 1
@@ -261,7 +257,6 @@ def test_a_collective_study_and_the_members_own_last_lesson_complete_the_course_
     for index in (0, 1):  # lessons 0 and 1 are studied together at the site
         works.append(_record_study(staff[index].id, site.id, video_course.id, [m.id for m in members]))
     results = run_at_once(app, works)
-    assert raised(results) == []
     assert_completed_once(members, video_course)
     for member in members:
         assert [kind for kind, _hours in credits(member, "collective_study")] == ["collective_study"] * 2
@@ -288,7 +283,6 @@ def test_racing_lessons_leave_a_course_incomplete_while_its_final_quiz_is_not_pa
         tokens = play_almost_all(member, video_course, [0, 1, 2])
         works += [finish_video(member.id, video_course.id, index, tokens[index]) for index in (0, 1)]
     results = run_at_once(app, works)
-    assert raised(results) == []
     for member in members:
         record = enrolment(member, video_course)
         assert record.completed_at is None and record.lessons_done == 2
