@@ -7,8 +7,8 @@ from learning_app.models import Organization, User
 from learning_app.search import ESCAPE, contains_pattern
 
 from ..models import Course
-from .models import (Attendance, Base, BaseSession, CollectiveStudy, FeaturedCourse, Notice, NoticeStatus, SessionInvitation,
-                     SignUp, Site, SiteStaff)
+from .models import (Attendance, Base, BaseSession, CheckInTries, CollectiveStudy, FeaturedCourse, Notice, NoticeStatus,
+                     SessionInvitation, SignUp, Site, SiteStaff)
 
 
 def published_notices(site, limit=10):
@@ -97,6 +97,13 @@ def session_attendance(session):
 def session_signups(session):
     return list(db.session.scalars(select(User).join(SignUp, SignUp.user_id == User.id)
                                    .where(SignUp.session_id == session.id).order_by(SignUp.created_at)))
+
+
+def members_out_of_tries(session, limit: int):
+    """Members who used up their wrong check-in codes: the staff check them in by hand."""
+    return list(db.session.scalars(select(User).join(CheckInTries, CheckInTries.user_id == User.id)
+                                   .where(CheckInTries.session_id == session.id, CheckInTries.wrong_codes >= limit)
+                                   .order_by(User.real_name)))
 
 
 def user_by_login(login_id: str):

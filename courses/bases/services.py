@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -17,8 +18,8 @@ from ..models import Course, EnrolmentSource, LessonProgress
 from ..services.learning import _aware, check_course_completion, ensure_enrolment
 from ..services.ledger import credit_study_hours
 from . import checkin
-from .models import (Attendance, Base, BasePhoto, BaseSession, CollectiveAttendance, CollectiveStudy, FeaturedCourse, Notice,
-                     NoticeStatus, SessionInvitation, SignUp, Site, SiteStaff)
+from .models import (Attendance, Base, BasePhoto, BaseSession, CheckInTries, CollectiveAttendance, CollectiveStudy,
+                     FeaturedCourse, Notice, NoticeStatus, SessionInvitation, SignUp, Site, SiteStaff)
 
 # Members may check in from a little before the session starts until it ends.
 EARLY_CHECKIN = timedelta(minutes=30)
@@ -252,16 +253,84 @@ def sign_up(user, session: BaseSession, now=None) -> SignUp:
     return signup
 
 
+class CheckInRefused(BaseRuleError):
+    """A refused check-in code: its count and audit row are kept (the view commits them)."""
+    keeps_changes = True
+
+
 def check_in(user, session: BaseSession, code: str, now=None) -> Attendance:
-    """The member checks themselves in with the code shown at the session."""
+    """The member checks themselves in with the code shown at the session.
+
+    Guessing is bounded: a member has CHECKIN_WRONG_CODES_PER_MEMBER wrong codes per session, the session
+    CHECKIN_WRONG_CODES_PER_SESSION in all. A try is counted before the code is compared, by conditional
+    UPDATEs that wait for one another, so that tries sent at once cannot all be compared before any is
+    counted; the right code gives its try back. Refusals are audited."""
     now = now or utcnow()
     if not session.invites(user):
         raise BaseRuleError(_("Your organisation is not invited to this session."))
     if now < _aware(session.starts_at) - EARLY_CHECKIN or now > _aware(session.ends_at):
         raise BaseRuleError(_("Check-in is open only during the session."))
+    wrong_codes = _count_try(user, session)
     if not checkin.code_is_valid(session.id, code, now):
-        raise BaseRuleError(_("The code is wrong or has expired. Enter the code shown now."))
+        left = current_app.config["CHECKIN_WRONG_CODES_PER_MEMBER"] - wrong_codes
+        _refuse_code(user, session, "wrong_code", wrong_codes,
+                     _("The code is wrong or has expired. Enter the code shown now (tries left: %(count)s).",
+                       count=left) if left else
+                     _("The code is wrong or has expired, and that was your last try. "
+                       "Ask the session's staff to check you in by hand."))
+    _give_back_try(user, session)
     return _attend(user, session, "code", None, "", now)
+
+
+def _count_try(user, session) -> int:
+    """Count a wrong code in advance against the member and the session; refuse if either has none left."""
+    _ensure_tries_row(user, session)
+    member = (CheckInTries.session_id == session.id, CheckInTries.user_id == user.id)
+    wrong_codes = _increment(CheckInTries, member, current_app.config["CHECKIN_WRONG_CODES_PER_MEMBER"])
+    if wrong_codes is None:
+        _refuse_code(user, session, "member_limit", current_app.config["CHECKIN_WRONG_CODES_PER_MEMBER"],
+                     _("Too many wrong codes. Ask the session's staff to check you in by hand."))
+    if _increment(BaseSession, (BaseSession.id == session.id,),
+                  current_app.config["CHECKIN_WRONG_CODES_PER_SESSION"]) is None:
+        _decrement(CheckInTries, member)
+        _refuse_code(user, session, "session_limit", wrong_codes - 1,
+                     _("Too many wrong codes were entered for this session, so check-in by code is closed. "
+                       "Ask the session's staff to check you in by hand."))
+    return wrong_codes
+
+
+def _give_back_try(user, session) -> None:
+    _decrement(CheckInTries, (CheckInTries.session_id == session.id, CheckInTries.user_id == user.id))
+    _decrement(BaseSession, (BaseSession.id == session.id,))
+
+
+def _ensure_tries_row(user, session) -> None:
+    where = (CheckInTries.session_id == session.id, CheckInTries.user_id == user.id)
+    if db.session.scalar(select(CheckInTries.id).where(*where)) is not None:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(CheckInTries(session_id=session.id, user_id=user.id, wrong_codes=0))
+    except IntegrityError:
+        pass  # another try of the member's added it first
+
+
+def _increment(model, where, limit) -> int | None:
+    """wrong_codes + 1 if below the limit: the new count, or None at the limit. The row stays locked."""
+    return db.session.scalar(update(model).where(*where, model.wrong_codes < limit)
+                             .values(wrong_codes=model.wrong_codes + 1).returning(model.wrong_codes)
+                             .execution_options(synchronize_session=False))
+
+
+def _decrement(model, where) -> None:
+    db.session.execute(update(model).where(*where).values(wrong_codes=model.wrong_codes - 1)
+                       .execution_options(synchronize_session=False))
+
+
+def _refuse_code(user, session, reason: str, wrong_codes: int, message: str):
+    record_audit(user, "base.check_in_refused", session, {"reason": reason, "wrong_codes": wrong_codes})
+    db.session.flush()
+    raise CheckInRefused(message)
 
 
 def mark_attendance(actor, session: BaseSession, user, reason: str, now=None) -> Attendance:

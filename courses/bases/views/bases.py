@@ -2,7 +2,7 @@
 import io
 
 import segno
-from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -73,12 +73,15 @@ def view_base(base_id):
 def view_session(session_id):
     session = get_session_for_member(session_id, current_user)
     managing = session.base.can_manage(current_user)
+    limits = {"per_member": current_app.config["CHECKIN_WRONG_CODES_PER_MEMBER"],
+              "per_session": current_app.config["CHECKIN_WRONG_CODES_PER_SESSION"]}
     return render_template("bases/session.html", session=session, managing=managing,
                            signed=session.id in queries.my_signups(current_user),
                            attended=session.id in queries.my_attendance(current_user),
                            attendance=queries.session_attendance(session) if managing else [],
                            signups=queries.session_signups(session) if managing else [],
-                           checkin_form=CheckInForm(), mark_form=MarkForm(prefix="mark"))
+                           out_of_tries=queries.members_out_of_tries(session, limits["per_member"]) if managing else [],
+                           limits=limits, checkin_form=CheckInForm(), mark_form=MarkForm(prefix="mark"))
 
 
 @bp.route("/bases/sessions/<int:session_id>/sign-up", methods=["POST"])

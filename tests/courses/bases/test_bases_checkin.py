@@ -77,7 +77,8 @@ def test_code_two_or_more_windows_old_is_refused(world, session):
     for windows_ago in (2, 3, 20):
         with pytest.raises(BaseRuleError) as error:
             services.check_in(member, session, code_at(session, NOW, windows_ago), now=NOW)
-        assert refused_with(error, "The code is wrong or has expired. Enter the code shown now.")
+        assert refused_with(
+            error, "The code is wrong or has expired. Enter the code shown now (tries left: %(count)s).", count=4)
         db.session.rollback()
     assert attendance_of(member, session) is None
     assert ledger(member) == []

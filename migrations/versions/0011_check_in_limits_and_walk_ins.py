@@ -1,0 +1,42 @@
+"""wrong check-in codes counted per member and per session
+
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-11-28 10:00:00
+
+Guessing check-in codes met no limit. Each member's wrong codes for a session are counted in
+check_in_tries, the session's in base_session.wrong_codes (courses.bases.services.check_in).
+"""
+import sqlalchemy as sa
+from alembic import op
+
+
+revision = '0011'
+down_revision = '0010'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('check_in_tries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('wrong_codes', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['session_id'], ['base_session.id'], name=op.f('fk_check_in_tries_session_id_base_session'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_check_in_tries_user_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_check_in_tries')),
+    sa.UniqueConstraint('session_id', 'user_id', name='uq_check_in_tries_session_user')
+    )
+    with op.batch_alter_table('check_in_tries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_check_in_tries_user_id'), ['user_id'], unique=False)
+    with op.batch_alter_table('base_session', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('wrong_codes', sa.Integer(), server_default='0', nullable=False))
+
+
+def downgrade():
+    with op.batch_alter_table('base_session', schema=None) as batch_op:
+        batch_op.drop_column('wrong_codes')
+    with op.batch_alter_table('check_in_tries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_check_in_tries_user_id'))
+    op.drop_table('check_in_tries')
