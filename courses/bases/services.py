@@ -210,7 +210,7 @@ def add_base_photo(actor, base: Base, saved, caption: str = "") -> None:
 
 
 def schedule_session(actor, base: Base, topic: str, starts_at, ends_at, hours, capacity: int, invited_orgs,
-                     course: Course | None = None) -> BaseSession:
+                     course: Course | None = None, accepts_walk_ins: bool = False) -> BaseSession:
     if not base.can_manage(actor):
         raise BaseRuleError(_("Only the base's managers schedule its sessions."))
     if ends_at <= starts_at:
@@ -220,12 +220,25 @@ def schedule_session(actor, base: Base, topic: str, starts_at, ends_at, hours, c
         raise BaseRuleError(_("Invite at least one organisation you supervise."))
     session = BaseSession(base_id=base.id, topic=topic.strip(), starts_at=starts_at, ends_at=ends_at,
                           hours=Decimal(str(hours)), capacity=min(capacity, base.capacity or capacity),
-                          course_id=course.id if course else None, created_by_id=actor.id)
+                          course_id=course.id if course else None, created_by_id=actor.id,
+                          accepts_walk_ins=bool(accepts_walk_ins))
     session.invitations = [SessionInvitation(org_id=org.id) for org in invited_orgs]
     db.session.add(session)
     db.session.flush()
-    record_audit(actor, "base.schedule", session, {"base_id": base.id, "topic": session.topic})
+    record_audit(actor, "base.schedule", session, {"base_id": base.id, "topic": session.topic,
+                                                   "accepts_walk_ins": session.accepts_walk_ins})
     return session
+
+
+def set_walk_ins(actor, session: BaseSession, accepts: bool) -> None:
+    """The base's managers decide whether members who did not sign up may check in; a change is audited."""
+    if not session.base.can_manage(actor):
+        raise BaseRuleError(_("Only the base's managers change its sessions."))
+    if session.accepts_walk_ins == bool(accepts):
+        return
+    session.accepts_walk_ins = bool(accepts)
+    record_audit(actor, "base.session_walk_ins", session, {"accepts_walk_ins": session.accepts_walk_ins})
+    db.session.flush()
 
 
 def sign_up(user, session: BaseSession, now=None) -> SignUp:
@@ -270,6 +283,9 @@ def check_in(user, session: BaseSession, code: str, now=None) -> Attendance:
         raise BaseRuleError(_("Your organisation is not invited to this session."))
     if now < _aware(session.starts_at) - EARLY_CHECKIN or now > _aware(session.ends_at):
         raise BaseRuleError(_("Check-in is open only during the session."))
+    if not session.admits(user):
+        raise BaseRuleError(_("This session admits only members who signed up. "
+                              "Sign up first (while places are left), then check in."))
     wrong_codes = _count_try(user, session)
     if not checkin.code_is_valid(session.id, code, now):
         left = current_app.config["CHECKIN_WRONG_CODES_PER_MEMBER"] - wrong_codes
@@ -341,6 +357,9 @@ def mark_attendance(actor, session: BaseSession, user, reason: str, now=None) ->
         raise BaseRuleError(_("Give the reason for marking attendance by hand."))
     if not session.invites(user):
         raise BaseRuleError(_("The member's organisation is not invited to this session."))
+    if not session.admits(user):
+        raise BaseRuleError(_("%(name)s did not sign up, and this session does not accept walk-ins. "
+                              "Accept walk-ins on the session page to admit them.", name=user.real_name))
     now = now or utcnow()
     if now < _aware(session.starts_at) - EARLY_CHECKIN:
         raise BaseRuleError(_("Attendance can be marked once the session has begun."))

@@ -15,7 +15,7 @@ from learning_app.timezones import local_to_utc
 from ...models import Course, FileKind
 from ...uploads import UploadRefused, save_upload, storage_path
 from .. import checkin, queries, services
-from ..forms import BaseForm, CheckInForm, MarkForm, SessionForm
+from ..forms import BaseForm, CheckInForm, MarkForm, SessionForm, WalkInForm
 from ..models import Base, BasePhoto
 from ..permissions import get_base_or_404, get_session_for_managing, get_session_for_member
 from . import bp
@@ -63,7 +63,7 @@ def view_base(base_id):
         course = db.session.get(Course, form.course_id.data) if form.course_id.data else None
         return _guard(lambda: services.schedule_session(
             current_user, base, form.topic.data, local_to_utc(form.starts_at.data), local_to_utc(form.ends_at.data),
-            form.hours.data, form.capacity.data, invited, course),
+            form.hours.data, form.capacity.data, invited, course, form.accepts_walk_ins.data),
             _("Session scheduled."), url_for("bases.view_base", base_id=base.id))
     return render_template("bases/base.html", base=base, sessions=queries.sessions_of(base), form=form)
 
@@ -81,7 +81,8 @@ def view_session(session_id):
                            attendance=queries.session_attendance(session) if managing else [],
                            signups=queries.session_signups(session) if managing else [],
                            out_of_tries=queries.members_out_of_tries(session, limits["per_member"]) if managing else [],
-                           limits=limits, checkin_form=CheckInForm(), mark_form=MarkForm(prefix="mark"))
+                           limits=limits, checkin_form=CheckInForm(), mark_form=MarkForm(prefix="mark"),
+                           walk_in_form=WalkInForm(prefix="walkin", obj=session) if managing else None)
 
 
 @bp.route("/bases/sessions/<int:session_id>/sign-up", methods=["POST"])
@@ -90,6 +91,15 @@ def sign_up(session_id):
     session = get_session_for_member(session_id, current_user)
     return _guard(lambda: services.sign_up(current_user, session), _("You are signed up."),
                   url_for("bases.view_session", session_id=session.id))
+
+
+@bp.route("/bases/sessions/<int:session_id>/walk-ins", methods=["POST"])
+@login_required
+def set_walk_ins(session_id):
+    session = get_session_for_managing(session_id, current_user)
+    form = WalkInForm(prefix="walkin")  # CSRF is checked for every POST (learning_app.extensions.csrf)
+    return _guard(lambda: services.set_walk_ins(current_user, session, form.accepts_walk_ins.data),
+                  _("Saved."), url_for("bases.view_session", session_id=session.id))
 
 
 @bp.route("/bases/sessions/<int:session_id>/code")
