@@ -12,8 +12,11 @@ class RuleError(ValueError):
     keeps_changes = False
 
 
-def perform(action, message, target):
-    """Run `action` (a service call); flash `message` on success or the rule error, then redirect."""
+def perform(action, message, target, refused_page=None):
+    """Run `action` (a service call); flash `message` on success or the rule error, then redirect.
+
+    With `refused_page`, a refusal shows that page again instead (status 400), so that a form keeps
+    what was typed into it."""
     try:
         action()
     except RuleError as error:
@@ -22,6 +25,8 @@ def perform(action, message, target):
         else:
             db.session.rollback()
         flash(str(error), "error")
+        if refused_page is not None:
+            return refused_page(), 400
     else:
         db.session.commit()
         flash(message, "success")

@@ -1,5 +1,5 @@
 """Reads for sites and bases."""
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from learning_app.extensions import db
@@ -106,8 +106,30 @@ def members_out_of_tries(session, limit: int):
                                    .order_by(User.real_name)))
 
 
+def users_by_number(lowered_numbers) -> dict:
+    """{lower-cased member number: member} for the numbers that exist (numbers are matched without case)."""
+    if not lowered_numbers:
+        return {}
+    query = select(User).where(func.lower(User.login_id).in_(list(lowered_numbers)))
+    return {user.login_id.lower(): user for user in db.session.scalars(query)}
+
+
+def users_by_id(user_ids) -> dict:
+    if not user_ids:
+        return {}
+    return {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(list(user_ids))))}
+
+
+def eligible_site_members(site, user_ids) -> list:
+    """The active members among `user_ids` who belong to the site's organisation or below it."""
+    if not user_ids:
+        return []
+    return list(db.session.scalars(
+        select(User).join(Organization, User.org_id == Organization.id)
+        .where(User.id.in_(set(user_ids)), site.org.subtree_filter(), User.is_active_account.is_(True))))
+
+
 def user_by_login(login_id: str):
-    from sqlalchemy import func
     return db.session.scalar(select(User).where(func.lower(User.login_id) == (login_id or "").strip().lower()))
 
 

@@ -17,7 +17,7 @@ from learning_app.models import Role, utcnow
 from ..models import Course, EnrolmentSource, LessonProgress
 from ..services.learning import _aware, check_course_completion, ensure_enrolment
 from ..services.ledger import credit_study_hours
-from . import checkin
+from . import checkin, queries, roll_call
 from .models import (Attendance, Base, BasePhoto, BaseSession, CheckInTries, CollectiveAttendance, CollectiveStudy,
                      FeaturedCourse, Notice, NoticeStatus, SessionInvitation, SignUp, Site, SiteStaff)
 
@@ -112,31 +112,28 @@ def review_notice(reviewer, notice: Notice, approve: bool, comment: str = "") ->
 # Collective study -------------------------------------------------------------------------------
 
 def record_collective_study(actor, site: Site, title: str, held_at, minutes: int, hours, attendee_ids,
-                            course: Course | None = None, lesson_keys=()) -> CollectiveStudy:
-    """Record a session and credit every attendee: the lessons studied and the hours, once each."""
+                            course: Course | None = None, lesson_keys=(), member_numbers=()) -> CollectiveStudy:
+    """Record a session and credit every attendee: the lessons studied and the hours, once each.
+
+    Attendees are the members ticked (`attendee_ids`) and those typed or scanned (`member_numbers`); an
+    unknown or repeated number, or a member outside the site's organisation, refuses the whole record."""
     if not site.can_manage(actor):
         raise BaseRuleError(_("Only the site's staff record its collective study."))
     if _aware(held_at) > utcnow() + timedelta(minutes=5):
         raise BaseRuleError(_("A collective study is recorded after it was held, not before."))
+    attendees, problems = roll_call.read_attendees(site, attendee_ids, member_numbers)
+    if problems:
+        raise BaseRuleError(" ".join(problems + [_("Nothing was saved; correct the list and record again.")]))
     study = CollectiveStudy(site_id=site.id, title=title.strip(), course_id=course.id if course else None,
                             lesson_keys=",".join(lesson_keys), held_at=held_at, minutes=minutes,
                             hours=Decimal(str(hours)), recorded_by_id=actor.id)
     db.session.add(study)
     db.session.flush()
-    for user in _eligible_members(site, attendee_ids):
+    for user in attendees:
         _credit_attendee(actor, study, user)
     record_audit(actor, "collective_study.record", study, {"attendees": len(study.attendees)})
     db.session.flush()
     return study
-
-
-def _eligible_members(site, user_ids):
-    from learning_app.models import Organization, User
-    if not user_ids:
-        return []
-    return list(db.session.scalars(
-        select(User).join(Organization, User.org_id == Organization.id)
-        .where(User.id.in_(set(user_ids)), site.org.subtree_filter(), User.is_active_account.is_(True))))
 
 
 def _credit_attendee(actor, study: CollectiveStudy, user) -> None:
@@ -174,7 +171,7 @@ def correct_collective_attendance(actor, study: CollectiveStudy, user, present: 
     if not (reason or "").strip():
         raise BaseRuleError(_("Give the reason for the correction."))
     if present:
-        if not _eligible_members(study.site, [user.id]):
+        if not queries.eligible_site_members(study.site, [user.id]):
             raise BaseRuleError(_("The member does not belong to this site's organisation."))
         _credit_attendee(actor, study, user)
     else:
@@ -356,7 +353,8 @@ def mark_attendance(actor, session: BaseSession, user, reason: str, now=None) ->
     if not (reason or "").strip():
         raise BaseRuleError(_("Give the reason for marking attendance by hand."))
     if not session.invites(user):
-        raise BaseRuleError(_("The member's organisation is not invited to this session."))
+        raise BaseRuleError(_("Member %(number)s is not in an organisation invited to this session.",
+                              number=user.login_id))
     if not session.admits(user):
         raise BaseRuleError(_("%(name)s did not sign up, and this session does not accept walk-ins. "
                               "Accept walk-ins on the session page to admit them.", name=user.real_name))

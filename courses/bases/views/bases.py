@@ -71,7 +71,11 @@ def view_base(base_id):
 @bp.route("/bases/sessions/<int:session_id>")
 @login_required
 def view_session(session_id):
-    session = get_session_for_member(session_id, current_user)
+    return _session_page(get_session_for_member(session_id, current_user))
+
+
+def _session_page(session, mark_form=None):
+    """The session page; `mark_form` shows the staff's marking form again with what they typed."""
     managing = session.base.can_manage(current_user)
     limits = {"per_member": current_app.config["CHECKIN_WRONG_CODES_PER_MEMBER"],
               "per_session": current_app.config["CHECKIN_WRONG_CODES_PER_SESSION"]}
@@ -81,7 +85,7 @@ def view_session(session_id):
                            attendance=queries.session_attendance(session) if managing else [],
                            signups=queries.session_signups(session) if managing else [],
                            out_of_tries=queries.members_out_of_tries(session, limits["per_member"]) if managing else [],
-                           limits=limits, checkin_form=CheckInForm(), mark_form=MarkForm(prefix="mark"),
+                           limits=limits, checkin_form=CheckInForm(), mark_form=mark_form or MarkForm(prefix="mark"),
                            walk_in_form=WalkInForm(prefix="walkin", obj=session) if managing else None)
 
 
@@ -144,13 +148,18 @@ def check_in(session_id):
 def mark_attendance(session_id):
     session = get_session_for_managing(session_id, current_user)
     form = MarkForm(prefix="mark")
-    target = url_for("bases.view_session", session_id=session.id)
-    user = queries.user_by_login(form.login_id.data) if form.validate_on_submit() else None
+
+    def page():
+        return _session_page(session, form)
+    if not form.validate_on_submit():
+        flash(_("Enter the member number and the reason."), "error")
+        return page(), 400
+    user = queries.user_by_login(form.login_id.data)
     if user is None:
-        flash(_("Enter an existing member number and the reason."), "error")
-        return redirect(target)
+        flash(_("No member has the number %(number)s.", number=form.login_id.data.strip()), "error")
+        return page(), 400
     return _guard(lambda: services.mark_attendance(current_user, session, user, form.reason.data),
-                  _("Attendance marked."), target)
+                  _("Attendance marked."), url_for("bases.view_session", session_id=session.id), refused_page=page)
 
 
 @bp.route("/bases/<int:base_id>/photos", methods=["POST"])
