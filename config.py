@@ -52,6 +52,11 @@ class Config:
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5 per 15 minutes")
     LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "30 per 15 minutes")
+    # Wrong check-in codes allowed per member and per session (courses.bases.services.check_in), counted
+    # in the database so that every worker sees them. With 2 codes of 10^6 valid at a time, a member
+    # guesses right with odds of at most 5 x 2/10^6 = 1 in 100,000, a whole session 100 x 2/10^6 = 1 in 5,000.
+    CHECKIN_WRONG_CODES_PER_MEMBER = _env_int("CHECKIN_WRONG_CODES_PER_MEMBER", 5)
+    CHECKIN_WRONG_CODES_PER_SESSION = _env_int("CHECKIN_WRONG_CODES_PER_SESSION", 100)
 
     # Members' rendered learning pages kept per process (courses.page_cache), about 9 KB each.
     LEARNING_PAGES_KEPT = _env_int("LEARNING_PAGES_KEPT", 2000)

@@ -192,6 +192,7 @@ ACCESS_MATRIX: dict[str, Row] = {
     "bases.view_session": Row(get("bases.view_session", session_id="session"), allow(200, A_SIDE, 404)),
     "bases.sign_up": Row(get("bases.sign_up", session_id="session"), allow(OK, A_SIDE, 404), "POST"),
     "bases.check_in": Row(get("bases.check_in", session_id="session"), allow(200, A_SIDE, 404)),
+    "bases.set_walk_ins": Row(get("bases.set_walk_ins", session_id="session"), allow(OK, A_MANAGERS, 403), "POST"),
     "bases.show_code": Row(get("bases.show_code", session_id="session"), allow(200, A_MANAGERS, 403)),
     "bases.current_code": Row(get("bases.current_code", session_id="session"), allow(200, A_MANAGERS, 403)),
     "bases.mark_attendance": Row(get("bases.mark_attendance", session_id="session"),

@@ -75,7 +75,7 @@ def _world(url, upload_dir):
         base = bases.register_base(staff, general, name="基地")
         now = utcnow()
         session = bases.schedule_session(staff, base, "现场教学", now - timedelta(minutes=5), now + timedelta(hours=2),
-                                         2, 100, [general])
+                                         2, 100, [general], accepts_walk_ins=True)
         db.session.commit()
         ids = {"quiz": quiz.id, "course": course.id, "lesson": lesson.key, "session": session.id,
                "members": [m.login_id for m in members]}

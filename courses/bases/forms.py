@@ -1,10 +1,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (DateTimeLocalField, DecimalField, IntegerField, SelectField, StringField, TextAreaField)
+from wtforms import (BooleanField, DateTimeLocalField, DecimalField, IntegerField, SelectField, StringField,
+                     TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..forms import MultiCheckboxField
 from .models import BaseKind
+
+
+WALK_INS_LABEL = _l("Accept walk-ins: members who did not sign up may check in too")
 
 
 class SiteForm(FlaskForm):
@@ -64,6 +68,12 @@ class SessionForm(FlaskForm):
     course_id = SelectField(_l("Linked course (optional)"), coerce=int, validators=[Optional()])
     invited = MultiCheckboxField(_l("Invited organisations (with everything under them)"), coerce=int,
                                  validators=[DataRequired()])
+    accepts_walk_ins = BooleanField(WALK_INS_LABEL)
+
+
+class WalkInForm(FlaskForm):
+    """The one setting of a session its staff change on the session page."""
+    accepts_walk_ins = BooleanField(WALK_INS_LABEL)
 
 
 class CheckInForm(FlaskForm):

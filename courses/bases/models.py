@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learning_app.extensions import db
@@ -184,6 +184,10 @@ class BaseSession(db.Model):
     capacity: Mapped[int] = mapped_column(Integer, default=50)
     # Seats taken, changed only by a conditional UPDATE so that concurrent sign-ups never overbook.
     seats_taken: Mapped[int] = mapped_column(Integer, default=0)
+    # Whether members who did not sign up may check in (and be marked present) all the same.
+    accepts_walk_ins: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Wrong check-in codes entered by anyone; check-in by code closes at CHECKIN_WRONG_CODES_PER_SESSION.
+    wrong_codes: Mapped[int] = mapped_column(Integer, default=0)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -193,6 +197,13 @@ class BaseSession(db.Model):
 
     def invites(self, user) -> bool:
         return user.org is not None and any(user.org.is_within(invitation.org) for invitation in self.invitations)
+
+    def admits(self, user) -> bool:
+        """A member who signed up, or anyone invited if the session accepts walk-ins, may be checked in."""
+        if self.accepts_walk_ins:
+            return True
+        return db.session.scalar(select(SignUp.id).where(SignUp.session_id == self.id,
+                                                         SignUp.user_id == user.id)) is not None
 
 
 class SessionInvitation(db.Model):
@@ -214,6 +225,26 @@ class SignUp(db.Model):
     session_id: Mapped[int] = mapped_column(ForeignKey("base_session.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CheckInTries(db.Model):
+    """Wrong check-in codes one member entered for one session (limit: CHECKIN_WRONG_CODES_PER_MEMBER).
+
+    A database row rather than the rate-limit storage: the count must hold across gunicorn workers on
+    every deployment (that storage is per process unless Redis is set up), last for the whole session
+    rather than a time window, and be written in the transaction that writes the refusal's audit row."""
+    __tablename__ = "check_in_tries"
+    __table_args__ = (UniqueConstraint("session_id", "user_id", name="uq_check_in_tries_session_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("base_session.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    wrong_codes: Mapped[int] = mapped_column(Integer, default=0)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+    def __repr__(self):
+        return f"<CheckInTries session={self.session_id} user={self.user_id} wrong={self.wrong_codes}>"
 
 
 class Attendance(db.Model):

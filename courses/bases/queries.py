@@ -1,5 +1,5 @@
 """Reads for sites and bases."""
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from learning_app.extensions import db
@@ -7,8 +7,8 @@ from learning_app.models import Organization, User
 from learning_app.search import ESCAPE, contains_pattern
 
 from ..models import Course
-from .models import (Attendance, Base, BaseSession, CollectiveStudy, FeaturedCourse, Notice, NoticeStatus, SessionInvitation,
-                     SignUp, Site, SiteStaff)
+from .models import (Attendance, Base, BaseSession, CheckInTries, CollectiveStudy, FeaturedCourse, Notice, NoticeStatus,
+                     SessionInvitation, SignUp, Site, SiteStaff)
 
 
 def published_notices(site, limit=10):
@@ -99,8 +99,37 @@ def session_signups(session):
                                    .where(SignUp.session_id == session.id).order_by(SignUp.created_at)))
 
 
+def members_out_of_tries(session, limit: int):
+    """Members who used up their wrong check-in codes: the staff check them in by hand."""
+    return list(db.session.scalars(select(User).join(CheckInTries, CheckInTries.user_id == User.id)
+                                   .where(CheckInTries.session_id == session.id, CheckInTries.wrong_codes >= limit)
+                                   .order_by(User.real_name)))
+
+
+def users_by_number(lowered_numbers) -> dict:
+    """{lower-cased member number: member} for the numbers that exist (numbers are matched without case)."""
+    if not lowered_numbers:
+        return {}
+    query = select(User).where(func.lower(User.login_id).in_(list(lowered_numbers)))
+    return {user.login_id.lower(): user for user in db.session.scalars(query)}
+
+
+def users_by_id(user_ids) -> dict:
+    if not user_ids:
+        return {}
+    return {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(list(user_ids))))}
+
+
+def eligible_site_members(site, user_ids) -> list:
+    """The active members among `user_ids` who belong to the site's organisation or below it."""
+    if not user_ids:
+        return []
+    return list(db.session.scalars(
+        select(User).join(Organization, User.org_id == Organization.id)
+        .where(User.id.in_(set(user_ids)), site.org.subtree_filter(), User.is_active_account.is_(True))))
+
+
 def user_by_login(login_id: str):
-    from sqlalchemy import func
     return db.session.scalar(select(User).where(func.lower(User.login_id) == (login_id or "").strip().lower()))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -16,9 +17,9 @@ from learning_app.models import Role, utcnow
 from ..models import Course, EnrolmentSource, LessonProgress
 from ..services.learning import _aware, check_course_completion, ensure_enrolment
 from ..services.ledger import credit_study_hours
-from . import checkin
-from .models import (Attendance, Base, BasePhoto, BaseSession, CollectiveAttendance, CollectiveStudy, FeaturedCourse, Notice,
-                     NoticeStatus, SessionInvitation, SignUp, Site, SiteStaff)
+from . import checkin, queries, roll_call
+from .models import (Attendance, Base, BasePhoto, BaseSession, CheckInTries, CollectiveAttendance, CollectiveStudy,
+                     FeaturedCourse, Notice, NoticeStatus, SessionInvitation, SignUp, Site, SiteStaff)
 
 # Members may check in from a little before the session starts until it ends.
 EARLY_CHECKIN = timedelta(minutes=30)
@@ -111,34 +112,30 @@ def review_notice(reviewer, notice: Notice, approve: bool, comment: str = "") ->
 # Collective study -------------------------------------------------------------------------------
 
 def record_collective_study(actor, site: Site, title: str, held_at, minutes: int, hours, attendee_ids,
-                            course: Course | None = None, lesson_keys=()) -> CollectiveStudy:
-    """Record a session and credit every attendee: the lessons studied and the hours, once each."""
+                            course: Course | None = None, lesson_keys=(), member_numbers=()) -> CollectiveStudy:
+    """Record a session and credit every attendee: the lessons studied and the hours, once each.
+
+    Attendees are the members ticked (`attendee_ids`) and those typed or scanned (`member_numbers`); an
+    unknown or repeated number, or a member outside the site's organisation, refuses the whole record."""
     if not site.can_manage(actor):
         raise BaseRuleError(_("Only the site's staff record its collective study."))
     if _aware(held_at) > utcnow() + timedelta(minutes=5):
         raise BaseRuleError(_("A collective study is recorded after it was held, not before."))
+    attendees, problems = roll_call.read_attendees(site, attendee_ids, member_numbers)
+    if problems:
+        raise BaseRuleError(" ".join(problems + [_("Nothing was saved; correct the list and record again.")]))
     study = CollectiveStudy(site_id=site.id, title=title.strip(), course_id=course.id if course else None,
                             lesson_keys=",".join(lesson_keys), held_at=held_at, minutes=minutes,
                             hours=Decimal(str(hours)), recorded_by_id=actor.id)
     db.session.add(study)
     db.session.flush()
-    for user in _eligible_members(site, attendee_ids):
+    # In one order (by id), as every recording takes its members' rows: two recordings at once then
+    # never hold each other's rows (a deadlock).
+    for user in sorted(attendees, key=lambda user: user.id):
         _credit_attendee(actor, study, user)
     record_audit(actor, "collective_study.record", study, {"attendees": len(study.attendees)})
     db.session.flush()
     return study
-
-
-def _eligible_members(site, user_ids):
-    from learning_app.models import Organization, User
-    if not user_ids:
-        return []
-    # In one order (by id), as every recording takes its members' rows: two recordings at once then
-    # never hold each other's rows (a deadlock).
-    return list(db.session.scalars(
-        select(User).join(Organization, User.org_id == Organization.id)
-        .where(User.id.in_(set(user_ids)), site.org.subtree_filter(), User.is_active_account.is_(True))
-        .order_by(User.id)))
 
 
 def _credit_attendee(actor, study: CollectiveStudy, user) -> None:
@@ -175,7 +172,7 @@ def correct_collective_attendance(actor, study: CollectiveStudy, user, present: 
     if not (reason or "").strip():
         raise BaseRuleError(_("Give the reason for the correction."))
     if present:
-        if not _eligible_members(study.site, [user.id]):
+        if not queries.eligible_site_members(study.site, [user.id]):
             raise BaseRuleError(_("The member does not belong to this site's organisation."))
         _credit_attendee(actor, study, user)
     else:
@@ -211,7 +208,7 @@ def add_base_photo(actor, base: Base, saved, caption: str = "") -> None:
 
 
 def schedule_session(actor, base: Base, topic: str, starts_at, ends_at, hours, capacity: int, invited_orgs,
-                     course: Course | None = None) -> BaseSession:
+                     course: Course | None = None, accepts_walk_ins: bool = False) -> BaseSession:
     if not base.can_manage(actor):
         raise BaseRuleError(_("Only the base's managers schedule its sessions."))
     if ends_at <= starts_at:
@@ -221,12 +218,25 @@ def schedule_session(actor, base: Base, topic: str, starts_at, ends_at, hours, c
         raise BaseRuleError(_("Invite at least one organisation you supervise."))
     session = BaseSession(base_id=base.id, topic=topic.strip(), starts_at=starts_at, ends_at=ends_at,
                           hours=Decimal(str(hours)), capacity=min(capacity, base.capacity or capacity),
-                          course_id=course.id if course else None, created_by_id=actor.id)
+                          course_id=course.id if course else None, created_by_id=actor.id,
+                          accepts_walk_ins=bool(accepts_walk_ins))
     session.invitations = [SessionInvitation(org_id=org.id) for org in invited_orgs]
     db.session.add(session)
     db.session.flush()
-    record_audit(actor, "base.schedule", session, {"base_id": base.id, "topic": session.topic})
+    record_audit(actor, "base.schedule", session, {"base_id": base.id, "topic": session.topic,
+                                                   "accepts_walk_ins": session.accepts_walk_ins})
     return session
+
+
+def set_walk_ins(actor, session: BaseSession, accepts: bool) -> None:
+    """The base's managers decide whether members who did not sign up may check in; a change is audited."""
+    if not session.base.can_manage(actor):
+        raise BaseRuleError(_("Only the base's managers change its sessions."))
+    if session.accepts_walk_ins == bool(accepts):
+        return
+    session.accepts_walk_ins = bool(accepts)
+    record_audit(actor, "base.session_walk_ins", session, {"accepts_walk_ins": session.accepts_walk_ins})
+    db.session.flush()
 
 
 def sign_up(user, session: BaseSession, now=None) -> SignUp:
@@ -254,16 +264,87 @@ def sign_up(user, session: BaseSession, now=None) -> SignUp:
     return signup
 
 
+class CheckInRefused(BaseRuleError):
+    """A refused check-in code: its count and audit row are kept (the view commits them)."""
+    keeps_changes = True
+
+
 def check_in(user, session: BaseSession, code: str, now=None) -> Attendance:
-    """The member checks themselves in with the code shown at the session."""
+    """The member checks themselves in with the code shown at the session.
+
+    Guessing is bounded: a member has CHECKIN_WRONG_CODES_PER_MEMBER wrong codes per session, the session
+    CHECKIN_WRONG_CODES_PER_SESSION in all. A try is counted before the code is compared, by conditional
+    UPDATEs that wait for one another, so that tries sent at once cannot all be compared before any is
+    counted; the right code gives its try back. Refusals are audited."""
     now = now or utcnow()
     if not session.invites(user):
         raise BaseRuleError(_("Your organisation is not invited to this session."))
     if now < _aware(session.starts_at) - EARLY_CHECKIN or now > _aware(session.ends_at):
         raise BaseRuleError(_("Check-in is open only during the session."))
+    if not session.admits(user):
+        raise BaseRuleError(_("This session admits only members who signed up. "
+                              "Sign up first (while places are left), then check in."))
+    wrong_codes = _count_try(user, session)
     if not checkin.code_is_valid(session.id, code, now):
-        raise BaseRuleError(_("The code is wrong or has expired. Enter the code shown now."))
+        left = current_app.config["CHECKIN_WRONG_CODES_PER_MEMBER"] - wrong_codes
+        _refuse_code(user, session, "wrong_code", wrong_codes,
+                     _("The code is wrong or has expired. Enter the code shown now (tries left: %(count)s).",
+                       count=left) if left else
+                     _("The code is wrong or has expired, and that was your last try. "
+                       "Ask the session's staff to check you in by hand."))
+    _give_back_try(user, session)
     return _attend(user, session, "code", None, "", now)
+
+
+def _count_try(user, session) -> int:
+    """Count a wrong code in advance against the member and the session; refuse if either has none left."""
+    _ensure_tries_row(user, session)
+    member = (CheckInTries.session_id == session.id, CheckInTries.user_id == user.id)
+    wrong_codes = _increment(CheckInTries, member, current_app.config["CHECKIN_WRONG_CODES_PER_MEMBER"])
+    if wrong_codes is None:
+        _refuse_code(user, session, "member_limit", current_app.config["CHECKIN_WRONG_CODES_PER_MEMBER"],
+                     _("Too many wrong codes. Ask the session's staff to check you in by hand."))
+    if _increment(BaseSession, (BaseSession.id == session.id,),
+                  current_app.config["CHECKIN_WRONG_CODES_PER_SESSION"]) is None:
+        _decrement(CheckInTries, member)
+        _refuse_code(user, session, "session_limit", wrong_codes - 1,
+                     _("Too many wrong codes were entered for this session, so check-in by code is closed. "
+                       "Ask the session's staff to check you in by hand."))
+    return wrong_codes
+
+
+def _give_back_try(user, session) -> None:
+    _decrement(CheckInTries, (CheckInTries.session_id == session.id, CheckInTries.user_id == user.id))
+    _decrement(BaseSession, (BaseSession.id == session.id,))
+
+
+def _ensure_tries_row(user, session) -> None:
+    where = (CheckInTries.session_id == session.id, CheckInTries.user_id == user.id)
+    if db.session.scalar(select(CheckInTries.id).where(*where)) is not None:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(CheckInTries(session_id=session.id, user_id=user.id, wrong_codes=0))
+    except IntegrityError:
+        pass  # another try of the member's added it first
+
+
+def _increment(model, where, limit) -> int | None:
+    """wrong_codes + 1 if below the limit: the new count, or None at the limit. The row stays locked."""
+    return db.session.scalar(update(model).where(*where, model.wrong_codes < limit)
+                             .values(wrong_codes=model.wrong_codes + 1).returning(model.wrong_codes)
+                             .execution_options(synchronize_session=False))
+
+
+def _decrement(model, where) -> None:
+    db.session.execute(update(model).where(*where).values(wrong_codes=model.wrong_codes - 1)
+                       .execution_options(synchronize_session=False))
+
+
+def _refuse_code(user, session, reason: str, wrong_codes: int, message: str):
+    record_audit(user, "base.check_in_refused", session, {"reason": reason, "wrong_codes": wrong_codes})
+    db.session.flush()
+    raise CheckInRefused(message)
 
 
 def mark_attendance(actor, session: BaseSession, user, reason: str, now=None) -> Attendance:
@@ -273,7 +354,11 @@ def mark_attendance(actor, session: BaseSession, user, reason: str, now=None) ->
     if not (reason or "").strip():
         raise BaseRuleError(_("Give the reason for marking attendance by hand."))
     if not session.invites(user):
-        raise BaseRuleError(_("The member's organisation is not invited to this session."))
+        raise BaseRuleError(_("Member %(number)s is not in an organisation invited to this session.",
+                              number=user.login_id))
+    if not session.admits(user):
+        raise BaseRuleError(_("%(name)s did not sign up, and this session does not accept walk-ins. "
+                              "Accept walk-ins on the session page to admit them.", name=user.real_name))
     now = now or utcnow()
     if now < _aware(session.starts_at) - EARLY_CHECKIN:
         raise BaseRuleError(_("Attendance can be marked once the session has begun."))

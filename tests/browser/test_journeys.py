@@ -173,7 +173,7 @@ def test_member_checks_in_with_the_code_on_the_supervisors_screen(live_app, visi
                                            address="江南市人民路1号")
         now = utcnow()
         session = base_services.schedule_session(supervisor, base, "红色教育现场学习", now - timedelta(minutes=10),
-                                                 now + timedelta(hours=2), 2, 40, [general])
+                                                 now + timedelta(hours=2), 2, 40, [general], accepts_walk_ins=True)
         db.session.commit()
         session_id = session.id
 

@@ -2,7 +2,7 @@
 import io
 
 import segno
-from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -15,7 +15,7 @@ from learning_app.timezones import local_to_utc
 from ...models import Course, FileKind
 from ...uploads import UploadRefused, save_upload, storage_path
 from .. import checkin, queries, services
-from ..forms import BaseForm, CheckInForm, MarkForm, SessionForm
+from ..forms import BaseForm, CheckInForm, MarkForm, SessionForm, WalkInForm
 from ..models import Base, BasePhoto
 from ..permissions import get_base_or_404, get_session_for_managing, get_session_for_member
 from . import bp
@@ -63,7 +63,7 @@ def view_base(base_id):
         course = db.session.get(Course, form.course_id.data) if form.course_id.data else None
         return _guard(lambda: services.schedule_session(
             current_user, base, form.topic.data, local_to_utc(form.starts_at.data), local_to_utc(form.ends_at.data),
-            form.hours.data, form.capacity.data, invited, course),
+            form.hours.data, form.capacity.data, invited, course, form.accepts_walk_ins.data),
             _("Session scheduled."), url_for("bases.view_base", base_id=base.id))
     return render_template("bases/base.html", base=base, sessions=queries.sessions_of(base), form=form)
 
@@ -71,14 +71,22 @@ def view_base(base_id):
 @bp.route("/bases/sessions/<int:session_id>")
 @login_required
 def view_session(session_id):
-    session = get_session_for_member(session_id, current_user)
+    return _session_page(get_session_for_member(session_id, current_user))
+
+
+def _session_page(session, mark_form=None):
+    """The session page; `mark_form` shows the staff's marking form again with what they typed."""
     managing = session.base.can_manage(current_user)
+    limits = {"per_member": current_app.config["CHECKIN_WRONG_CODES_PER_MEMBER"],
+              "per_session": current_app.config["CHECKIN_WRONG_CODES_PER_SESSION"]}
     return render_template("bases/session.html", session=session, managing=managing,
                            signed=session.id in queries.my_signups(current_user),
                            attended=session.id in queries.my_attendance(current_user),
                            attendance=queries.session_attendance(session) if managing else [],
                            signups=queries.session_signups(session) if managing else [],
-                           checkin_form=CheckInForm(), mark_form=MarkForm(prefix="mark"))
+                           out_of_tries=queries.members_out_of_tries(session, limits["per_member"]) if managing else [],
+                           limits=limits, checkin_form=CheckInForm(), mark_form=mark_form or MarkForm(prefix="mark"),
+                           walk_in_form=WalkInForm(prefix="walkin", obj=session) if managing else None)
 
 
 @bp.route("/bases/sessions/<int:session_id>/sign-up", methods=["POST"])
@@ -87,6 +95,15 @@ def sign_up(session_id):
     session = get_session_for_member(session_id, current_user)
     return _guard(lambda: services.sign_up(current_user, session), _("You are signed up."),
                   url_for("bases.view_session", session_id=session.id))
+
+
+@bp.route("/bases/sessions/<int:session_id>/walk-ins", methods=["POST"])
+@login_required
+def set_walk_ins(session_id):
+    session = get_session_for_managing(session_id, current_user)
+    form = WalkInForm(prefix="walkin")  # CSRF is checked for every POST (learning_app.extensions.csrf)
+    return _guard(lambda: services.set_walk_ins(current_user, session, form.accepts_walk_ins.data),
+                  _("Saved."), url_for("bases.view_session", session_id=session.id))
 
 
 @bp.route("/bases/sessions/<int:session_id>/code")
@@ -131,13 +148,18 @@ def check_in(session_id):
 def mark_attendance(session_id):
     session = get_session_for_managing(session_id, current_user)
     form = MarkForm(prefix="mark")
-    target = url_for("bases.view_session", session_id=session.id)
-    user = queries.user_by_login(form.login_id.data) if form.validate_on_submit() else None
+
+    def page():
+        return _session_page(session, form)
+    if not form.validate_on_submit():
+        flash(_("Enter the member number and the reason."), "error")
+        return page(), 400
+    user = queries.user_by_login(form.login_id.data)
     if user is None:
-        flash(_("Enter an existing member number and the reason."), "error")
-        return redirect(target)
+        flash(_("No member has the number %(number)s.", number=form.login_id.data.strip()), "error")
+        return page(), 400
     return _guard(lambda: services.mark_attendance(current_user, session, user, form.reason.data),
-                  _("Attendance marked."), target)
+                  _("Attendance marked."), url_for("bases.view_session", session_id=session.id), refused_page=page)
 
 
 @bp.route("/bases/<int:base_id>/photos", methods=["POST"])

@@ -160,23 +160,24 @@ def record_study(site_id):
     form, course = _study_form(site)
     if request.method == "GET":
         form.course_id.data = course.id if course else 0
+
+    def page():
+        return render_template("bases/study_new.html", site=site, form=form, course=course)
     if form.validate_on_submit():
-        ids = set(form.attendee_ids.data or [])
-        for line in (form.scanned.data or "").splitlines():
-            user = queries.user_by_login(line)
-            if user is not None:
-                ids.add(user.id)
         study = {}
 
         def record():
             study["row"] = services.record_collective_study(
                 current_user, site, form.title.data, local_to_utc(form.held_at.data), form.minutes.data,
-                form.hours.data, ids, course, form.lesson_keys.data or [])
-        response = _guard(record, _("Collective study recorded."), url_for("bases.manage_site", site_id=site.id))
+                form.hours.data, form.attendee_ids.data or [], course, form.lesson_keys.data or [],
+                member_numbers=(form.scanned.data or "").splitlines())
+        # A refused list (an unknown number, say) shows the form again with everything typed and ticked.
+        response = _guard(record, _("Collective study recorded."), url_for("bases.manage_site", site_id=site.id),
+                          refused_page=page)
         if "row" in study:
             flash(_("%(count)s members credited.", count=len(study["row"].attendees)), "info")
         return response
-    return render_template("bases/study_new.html", site=site, form=form, course=course)
+    return page()
 
 
 @bp.route("/sites/studies/<int:study_id>/correct", methods=["POST"])
@@ -185,9 +186,12 @@ def correct_study(study_id):
     study = get_study_for_managing(study_id, current_user)
     form = CorrectionForm()
     target = url_for("bases.manage_site", site_id=study.site_id)
-    user = queries.user_by_login(form.login_id.data) if form.validate_on_submit() else None
+    if not form.validate_on_submit():
+        flash(_("Enter the member number and the reason."), "error")
+        return redirect(target)
+    user = queries.user_by_login(form.login_id.data)
     if user is None:
-        flash(_("Enter an existing member number and the reason."), "error")
+        flash(_("No member has the number %(number)s.", number=form.login_id.data.strip()), "error")
         return redirect(target)
     return _guard(lambda: services.correct_collective_attendance(current_user, study, user,
                                                                  form.present.data == "add", form.reason.data),

@@ -25,12 +25,14 @@ def make_base(app):
 @pytest.fixture
 def make_session(app):
     """make_session(base, manager, invited=[org], now=NOW, starts_in=-10 min, duration=2 h, capacity=50,
-    course=None, hours=2) -> BaseSession scheduled around `now` (by default it started ten minutes ago)."""
+    course=None, hours=2, walk_ins=True) -> BaseSession scheduled around `now` (by default it started ten
+    minutes ago). It accepts walk-ins unless told otherwise, so that tests of codes and credit need no
+    sign-up; the sessions the staff schedule do not (tests/courses/bases/test_bases_walk_ins.py)."""
     def factory(base, manager, invited, now=NOW, starts_in=timedelta(minutes=-10), duration=timedelta(hours=2),
-                capacity=50, course=None, hours=2, topic="学习贯彻党的二十大精神"):
+                capacity=50, course=None, hours=2, topic="学习贯彻党的二十大精神", walk_ins=True):
         starts_at = now + starts_in
         session = services.schedule_session(manager, base, topic, starts_at, starts_at + duration, hours,
-                                            capacity, list(invited), course)
+                                            capacity, list(invited), course, accepts_walk_ins=walk_ins)
         db.session.commit()
         return session
     return factory

@@ -77,7 +77,8 @@ def test_code_two_or_more_windows_old_is_refused(world, session):
     for windows_ago in (2, 3, 20):
         with pytest.raises(BaseRuleError) as error:
             services.check_in(member, session, code_at(session, NOW, windows_ago), now=NOW)
-        assert refused_with(error, "The code is wrong or has expired. Enter the code shown now.")
+        assert refused_with(
+            error, "The code is wrong or has expired. Enter the code shown now (tries left: %(count)s).", count=4)
         db.session.rollback()
     assert attendance_of(member, session) is None
     assert ledger(member) == []
@@ -328,7 +329,7 @@ def test_marking_over_http(world, live_session, login):
     manager = login(world["manager"])
     response = manager.post(f"/bases/sessions/{sid}/mark", data={"mark-login_id": target.login_id,
                                                                   "mark-reason": ""})
-    assert response.status_code == 302
+    assert response.status_code == 400 and f'value="{target.login_id}"' in response.get_data(as_text=True)
     assert attendance_of(target, live_session) is None
 
     response = manager.post(f"/bases/sessions/{sid}/mark", data=data)
@@ -339,3 +340,23 @@ def test_marking_over_http(world, live_session, login):
     assert len(audits("base.mark_attendance")) == 1
     page = manager.get(f"/bases/sessions/{sid}").get_data(as_text=True)
     assert target.login_id in page and "忘带手机" in page
+
+
+def test_marking_an_unknown_or_uninvited_number_names_it_and_keeps_what_was_typed(world, live_session, login):
+    sid = live_session.id
+    manager = login(world["manager"])
+    response = manager.post(f"/bases/sessions/{sid}/mark", data={"mark-login_id": " no-such-member ",
+                                                                  "mark-reason": "忘带手机"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "没有编号为 no-such-member 的党员。" in page
+    assert 'value=" no-such-member "' in page and 'value="忘带手机"' in page
+
+    outsider = world["member_b1"]
+    response = manager.post(f"/bases/sessions/{sid}/mark", data={"mark-login_id": outsider.login_id,
+                                                                  "mark-reason": "忘带手机"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert f"编号为 {outsider.login_id} 的党员所在组织未受邀参加本场活动。" in page
+    assert 'value="忘带手机"' in page
+    assert count(Attendance) == 0 and audits("base.mark_attendance") == []

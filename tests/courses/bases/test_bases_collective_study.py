@@ -1,9 +1,11 @@
 """Collective study (集中学习): staff record who attended, each is credited lessons and hours once;
 corrections need a reason and are audited."""
+import re
 from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
+from flask_babel import gettext
 from sqlalchemy import select
 
 from courses.bases import services
@@ -84,19 +86,56 @@ def test_studying_every_lesson_completes_the_course(site, staffer, members, cour
         assert completed_keys(member) == set(keys)
 
 
-def test_members_outside_the_subtree_are_silently_skipped(world, site, staffer, members, make_user):
+def test_members_outside_the_subtree_are_refused_by_number_and_nothing_is_saved(world, site, staffer, members,
+                                                                                make_user):
     outsiders = [world["member_b1"], world["other_supervisor"], make_user()]
     inactive = make_user(world["a1"], is_active_account=False)
-    study = record(staffer, site, [m.id for m in members] + [u.id for u in outsiders] + [inactive.id, 987654])
-    assert attendee_ids(study) == {m.id for m in members}
-    for user in outsiders + [inactive]:
+    with pytest.raises(BaseRuleError) as error:
+        record(staffer, site, [m.id for m in members] + [u.id for u in outsiders] + [inactive.id])
+    message = str(error.value)
+    assert gettext("Not members of %(org)s: %(numbers)s.", org=site.org.name,
+                   numbers=", ".join(u.login_id for u in outsiders)) in message
+    assert gettext("Accounts deactivated: %(numbers)s.", numbers=inactive.login_id) in message
+    assert message.endswith(gettext("Nothing was saved; correct the list and record again."))
+    db.session.rollback()
+    assert count(CollectiveStudy) == 0 and count(CollectiveAttendance) == 0
+    for user in members + outsiders + [inactive]:
         assert ledger(user) == []
+
+
+def test_member_numbers_are_checked_unknown_outside_repeated_and_blank(world, site, staffer, members):
+    numbers = [members[0].login_id, "", "  ", "NO-SUCH-1", f"  {members[1].login_id.upper()} ",
+               world["member_b1"].login_id, members[2].login_id, members[2].login_id.upper(), "no-such-2", ""]
+    with pytest.raises(BaseRuleError) as error:
+        services.record_collective_study(staffer, site, "学习", NOW, 60, 1, [members[3].id],
+                                         member_numbers=numbers)
+    assert str(error.value) == " ".join([
+        gettext("Unknown member numbers: %(numbers)s.", numbers="NO-SUCH-1, no-such-2"),
+        gettext("Listed more than once: %(numbers)s.", numbers=members[2].login_id),
+        gettext("Not members of %(org)s: %(numbers)s.", org=site.org.name, numbers=world["member_b1"].login_id),
+        gettext("Nothing was saved; correct the list and record again.")])
+    db.session.rollback()
+    assert count(CollectiveStudy) == 0
+    assert all(ledger(member) == [] for member in members)
+
+
+def test_blank_lines_and_spaces_around_numbers_are_no_mistake(site, staffer, members):
+    numbers = ["", f"  {members[0].login_id}  ", "\t", members[1].login_id.upper(), ""]
+    study = services.record_collective_study(staffer, site, "学习", NOW, 60, 1, [members[1].id, members[2].id],
+                                             member_numbers=numbers)
+    db.session.commit()
+    assert attendee_ids(study) == {members[0].id, members[1].id, members[2].id}
 
 
 def test_a_branch_site_does_not_reach_its_siblings(world, make_site, members):
     site = make_site(world["manager"], world["a1"])
-    study = record(world["manager"], site, [m.id for m in members])
-    assert attendee_ids(study) == {m.id for m in members[:5]}  # the five in A1, not those in A2
+    with pytest.raises(BaseRuleError) as error:
+        record(world["manager"], site, [m.id for m in members])
+    assert gettext("Not members of %(org)s: %(numbers)s.", org=site.org.name,
+                   numbers=", ".join(m.login_id for m in members[5:])) in str(error.value)  # the five in A2
+    db.session.rollback()
+    study = record(world["manager"], site, [m.id for m in members[:5]])
+    assert attendee_ids(study) == {m.id for m in members[:5]}
 
 
 def test_correction_removes_then_adds_back_crediting_once(site, staffer, members):
@@ -172,6 +211,12 @@ def test_only_staff_and_supervisors_record_and_correct(world, site, staffer, mem
 
 # --- over HTTP ---------------------------------------------------------------------------------------
 
+def study_form(course, first, ticked, scanned_lines):
+    return {"title": "主题党日集中学习", "held_at": "2025-06-01T10:00", "minutes": "90", "hours": "1.5",
+            "course_id": str(course.id), "lesson_keys": [first.key], "attendee_ids": [str(m.id) for m in ticked],
+            "scanned": "\n".join(scanned_lines)}
+
+
 def test_study_form_and_recording_over_http(world, site, staffer, members, course, login, make_user):
     first, second = course.published.lessons
     client = login(staffer)
@@ -183,13 +228,8 @@ def test_study_form_and_recording_over_http(world, site, staffer, members, cours
     assert world["member_b1"].login_id not in text
 
     ticked, scanned = members[:6], members[6:]
-    unknown = "no-such-member"
-    response = client.post(f"/sites/{site.id}/studies/new", data={
-        "title": "主题党日集中学习", "held_at": "2025-06-01T10:00", "minutes": "90", "hours": "1.5",
-        "course_id": str(course.id), "lesson_keys": [first.key], "attendee_ids": [str(m.id) for m in ticked],
-        "scanned": "\n".join([m.login_id.upper() for m in scanned[:2]] + [f"  {m.login_id} " for m in scanned[2:]]
-                             + [world["member_b1"].login_id, unknown, ""]),
-    })
+    lines = [m.login_id.upper() for m in scanned[:2]] + [f"  {m.login_id} " for m in scanned[2:]] + ["", "  "]
+    response = client.post(f"/sites/{site.id}/studies/new", data=study_form(course, first, ticked, lines))
     assert response.status_code == 302 and location_path(response) == f"/sites/{site.id}/manage"
     db.session.expire_all()
     [study] = db.session.scalars(select(CollectiveStudy)).all()
@@ -198,13 +238,47 @@ def test_study_form_and_recording_over_http(world, site, staffer, members, cours
     held = study.held_at if study.held_at.tzinfo else study.held_at.replace(tzinfo=timezone.utc)
     assert held == datetime(2025, 6, 1, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai
     assert attendee_ids(study) == {m.id for m in members}
-    assert ledger(world["member_b1"]) == []
     for member in members:
         assert len(ledger(member, "collective_study")) == 1
         assert completed_keys(member) == {first.key}
 
     manage = client.get(f"/sites/{site.id}/manage")
     assert manage.status_code == 200 and "主题党日集中学习" in manage.get_data(as_text=True)
+
+
+def test_bad_member_numbers_over_http_are_listed_nothing_is_saved_and_the_form_keeps_them(
+        world, site, staffer, members, course, login):
+    first = course.published.lessons[0]
+    client = login(staffer)
+    lines = [members[6].login_id, "", "no-such-member", world["member_b1"].login_id, members[7].login_id,
+             members[7].login_id, "  "]
+    response = client.post(f"/sites/{site.id}/studies/new?course_id={course.id}",
+                           data=study_form(course, first, members[:3], lines))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "以下党员编号不存在：no-such-member。" in page
+    assert f"以下党员编号重复：{members[7].login_id}。" in page
+    assert f"以下党员不属于{site.org.name}：{world['member_b1'].login_id}。" in page
+    assert "未保存任何内容；请更正名单后重新记录。" in page
+    # what was typed and ticked is still there
+    assert "\n".join(lines) in page
+    assert 'value="主题党日集中学习"' in page
+    for member in members[:3]:
+        assert re.search(rf'<input[^>]*checked[^>]*value="{member.id}"|<input[^>]*value="{member.id}"[^>]*checked',
+                         page)
+    assert re.search(rf'<input[^>]*checked[^>]*value="{first.key}"|<input[^>]*value="{first.key}"[^>]*checked', page)
+    assert count(CollectiveStudy) == 0 and count(CollectiveAttendance) == 0
+    assert all(ledger(member) == [] for member in members)
+
+
+def test_the_list_of_bad_numbers_in_english(world, site, staffer, members, course, login):
+    client = login(staffer)
+    client.post("/language", data={"language": "en", "next": "/"})
+    page = client.post(f"/sites/{site.id}/studies/new", data=study_form(
+        course, course.published.lessons[0], [], ["no-such-member", members[0].login_id]))
+    assert page.status_code == 400
+    assert "Unknown member numbers: no-such-member." in page.get_data(as_text=True)
+    assert count(CollectiveStudy) == 0
 
 
 def test_study_correction_over_http(site, staffer, members, login):
@@ -215,6 +289,10 @@ def test_study_correction_over_http(site, staffer, members, login):
                            data={"login_id": wrong.login_id, "present": "remove", "reason": ""})
     assert response.status_code == 302
     assert wrong.id in attendee_ids(study)
+    page = client.post(f"/sites/studies/{study.id}/correct", data={
+        "login_id": "no-such-member", "present": "add", "reason": "补录"}, follow_redirects=True)
+    assert "没有编号为 no-such-member 的党员。" in page.get_data(as_text=True)
+    assert audits("collective_study.correct") == []
     response = client.post(f"/sites/studies/{study.id}/correct",
                            data={"login_id": wrong.login_id, "present": "remove", "reason": "签错了"})
     assert response.status_code == 302 and location_path(response) == f"/sites/{site.id}/manage"
