@@ -1,5 +1,6 @@
 """Configuration classes. Every setting can be overridden from the environment."""
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -43,6 +44,9 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    # Flask-Login's default, stated because a sign-in also ends on the server after this long
+    # (learning_app.security.sign_in_lifetime).
+    REMEMBER_COOKIE_DURATION = timedelta(days=365)
     WTF_CSRF_ENABLED = _env_bool("WTF_CSRF_ENABLED", True)
     WTF_CSRF_TIME_LIMIT = _env_int("WTF_CSRF_TIME_LIMIT", 8 * 3600)
 

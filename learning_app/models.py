@@ -179,8 +179,19 @@ class User(UserMixin, db.Model):
     role_grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin")
 
+    # The sign-in (SignInSession) this object stands for in this request, set at login and by the user
+    # loader; not a column: the cookies carry the key, the table only its hash.
+    sign_in_key = None
+
     def __repr__(self):
         return f"<User {self.login_id} {self.real_name!r}>"
+
+    def get_session_id(self):
+        """What the session and remember-me cookies carry (Flask-Login's id_attribute): the user and their
+        sign-in, so that ending the sign-in on the server refuses both cookies."""
+        if not self.sign_in_key:
+            raise RuntimeError("log in through learning_app.auth.services.start_sign_in")
+        return f"{self.id}:{self.sign_in_key}"
 
     # Flask-Login reads is_active: a deactivated account cannot log in or stay logged in.
     @property
@@ -246,6 +257,22 @@ class RoleGrant(db.Model):
 
     def __repr__(self):
         return f"<RoleGrant {self.role.value} user={self.user_id} org={self.org_id}>"
+
+
+class SignInSession(db.Model):
+    """One sign-in: a browser that logged in. Its session and remember-me cookies name it, and it ends
+    when its row is deleted (logout, a password change, an admin's reset, deactivation, "sign out
+    everywhere"); learning_app.security refuses a cookie whose sign-in has ended."""
+    __tablename__ = "sign_in_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    # SHA-256 of the random key the cookies carry: a copy of this table signs no one in.
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def __repr__(self):
+        return f"<SignInSession {self.id} user={self.user_id}>"
 
 
 class AuditLog(db.Model):

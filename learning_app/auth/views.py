@@ -10,7 +10,8 @@ from .forms import ChangePasswordForm, LoginForm
 bp = Blueprint("auth", __name__, url_prefix="/auth", template_folder="templates")
 
 # Endpoints a user who must still change the one-time password may reach.
-FIRST_LOGIN_ENDPOINTS = {"auth.change_password", "auth.logout", "main.set_language", "main.healthz", "static"}
+FIRST_LOGIN_ENDPOINTS = {"auth.change_password", "auth.logout", "auth.sign_out_everywhere", "main.set_language",
+                         "main.healthz", "static"}
 
 
 def _login_key():
@@ -59,6 +60,7 @@ def login():
             g.login_failed = True
             flash(_("Wrong member number or password, or the account is disabled."), "error")
         else:
+            services.start_sign_in(user)
             login_user(user, remember=form.remember.data)
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
@@ -67,8 +69,22 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        services.end_sign_in(current_user)
+        db.session.commit()
     logout_user()
     flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_everywhere():
+    """End every sign-in of the member, on this device and any other (a lost phone, a shared computer)."""
+    services.sign_out_everywhere(current_user)
+    db.session.commit()
+    logout_user()
+    flash(_("You have been signed out on every device."), "info")
     return redirect(url_for("auth.login"))
 
 
