@@ -2,7 +2,9 @@
 import functools
 import hashlib
 import secrets
+import unicodedata
 from datetime import datetime, timedelta, timezone
+from urllib.parse import unquote, urlsplit
 
 from flask import abort, current_app, flash, g, has_request_context, redirect, request, url_for
 from flask_babel import gettext as _
@@ -246,6 +248,26 @@ def load_user(session_id):
     if user is not None:
         user.sign_in_key = key
     return user
+
+
+def local_redirect_target(target) -> str:
+    """`target` if it is a path on this site ("/courses/my?page=2"), else the home page: the one check
+    for every redirect to an address the request supplied (login's and the language switch's `next`).
+
+    Browsers and Werkzeug drop tabs and newlines from a URL and read a backslash as a slash, so a
+    slash, a tab and "/evil.example" become "//evil.example": another site. Only a path that starts
+    with one slash and holds no backslash, control or separator character (but the plain space)
+    passes, checked also once percent-decoded, so that no layer decoding it again makes it leave."""
+    if isinstance(target, str) and all(_is_plain_path(form) for form in (target, unquote(target))):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("main.home")
+
+
+def _is_plain_path(target: str) -> bool:
+    return (target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not any(unicodedata.category(char)[0] in "CZ" and char != " " for char in target))
 
 
 def set_security_headers(response):

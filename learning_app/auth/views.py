@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import client_address, db, limiter
-from ..security import password_change_redirect
+from ..security import local_redirect_target, password_change_redirect
 from . import services
 from .forms import ChangePasswordForm, LoginForm
 
@@ -41,12 +41,6 @@ def require_password_change():
     return None
 
 
-def _safe_next(target):
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("main.home")
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_account_limit, key_func=_login_key, methods=["POST"], deduct_when=_failed_login)
 @limiter.limit(_address_limit, key_func=client_address, methods=["POST"], deduct_when=_failed_login)
@@ -63,7 +57,7 @@ def login():
             services.start_sign_in(user)
             login_user(user, remember=form.remember.data)
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(local_redirect_target(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
 
