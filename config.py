@@ -54,8 +54,15 @@ class Config:
     # the counters, so production points this at Redis (redis://127.0.0.1:6379).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
-    LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5 per 15 minutes")
-    LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "30 per 15 minutes")
+    # Failed logins (README, "Login lockout"): a few per account from one address, many per address
+    # (a village or a school shares one NAT address), and an account-wide ceiling above what one
+    # address may try, so that an attacker elsewhere cannot lock the owner out.
+    LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS",
+                                                            "5 per 15 minutes")
+    LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "100 per 15 minutes")
+    LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "50 per 15 minutes")
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (nginx: 1).
+    TRUSTED_PROXY_HOPS = _env_int("TRUSTED_PROXY_HOPS", 0)
 
     # Members' rendered learning pages kept per process (courses.page_cache), about 9 KB each.
     LEARNING_PAGES_KEPT = _env_int("LEARNING_PAGES_KEPT", 2000)

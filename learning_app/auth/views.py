@@ -2,9 +2,9 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..extensions import client_address, db, limiter
+from ..extensions import db
 from ..security import local_redirect_target, password_change_redirect
-from . import services
+from . import lockout, services
 from .forms import ChangePasswordForm, LoginForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth", template_folder="templates")
@@ -12,25 +12,6 @@ bp = Blueprint("auth", __name__, url_prefix="/auth", template_folder="templates"
 # Endpoints a user who must still change the one-time password may reach.
 FIRST_LOGIN_ENDPOINTS = {"auth.change_password", "auth.logout", "auth.sign_out_everywhere", "main.set_language",
                          "main.healthz", "static"}
-
-
-def _login_key():
-    return "login:" + services.normalise_login_id(request.form.get("login_id", "")).lower()
-
-
-def _failed_login(response):
-    # Only failed attempts count towards the lockout; a successful login costs nothing.
-    return bool(g.get("login_failed"))
-
-
-def _account_limit():
-    from flask import current_app
-    return current_app.config["LOGIN_FAILURES_PER_ACCOUNT"]
-
-
-def _address_limit():
-    from flask import current_app
-    return current_app.config["LOGIN_FAILURES_PER_ADDRESS"]
 
 
 @bp.before_app_request
@@ -42,8 +23,7 @@ def require_password_change():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_account_limit, key_func=_login_key, methods=["POST"], deduct_when=_failed_login)
-@limiter.limit(_address_limit, key_func=client_address, methods=["POST"], deduct_when=_failed_login)
+@lockout.count_failures
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -59,6 +39,9 @@ def login():
             db.session.commit()
             return redirect(local_redirect_target(request.args.get("next")))
     return render_template("auth/login.html", form=form)
+
+
+bp.register_error_handler(429, lockout.refuse)  # only the login is limited
 
 
 @bp.route("/logout", methods=["POST"])
