@@ -61,6 +61,8 @@ class Config:
                                                             "5 per 15 minutes")
     LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "100 per 15 minutes")
     LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "50 per 15 minutes")
+    # An unused one-time password (roster import, an admin's reset) stops working after this many days.
+    ONE_TIME_PASSWORD_DAYS = _env_int("ONE_TIME_PASSWORD_DAYS", 14)
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (nginx: 1).
     TRUSTED_PROXY_HOPS = _env_int("TRUSTED_PROXY_HOPS", 0)
 

@@ -31,6 +31,7 @@ def create_admin_command(login_id, password, real_name):
         user = create_account(None, login_id, real_name, password=password)
     else:
         user.password_hash, user.must_change_password = hash_password(password), False
+        user.one_time_password_issued_at = None
         end_sign_ins(user)  # a new password: whoever used the old one is signed out
     if not user.has_role(Role.ADMIN):
         grant_role(None, user, Role.ADMIN)

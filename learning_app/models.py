@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -174,6 +174,9 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the current one-time password was issued (roster import, an admin's reset); None once the
+    # member has chosen their own. An unused one expires ONE_TIME_PASSWORD_DAYS later.
+    one_time_password_issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     org: Mapped[Organization | None] = relationship(lazy="joined", innerjoin=False)
     role_grants: Mapped[list[RoleGrant]] = relationship(
@@ -197,6 +200,19 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self):
         return self.is_active_account
+
+    def one_time_password_expires_at(self) -> datetime | None:
+        """When the member's unused one-time password stops working, or None if they chose their own."""
+        issued = self.one_time_password_issued_at
+        if not self.must_change_password or issued is None:
+            return None
+        if issued.tzinfo is None:  # SQLite gives back naive UTC
+            issued = issued.replace(tzinfo=timezone.utc)
+        return issued + timedelta(days=current_app.config["ONE_TIME_PASSWORD_DAYS"])
+
+    def one_time_password_expired(self, now: datetime | None = None) -> bool:
+        expires = self.one_time_password_expires_at()
+        return expires is not None and (now or utcnow()) >= expires
 
     @property
     def yearly_hours_required(self) -> int:

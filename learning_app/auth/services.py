@@ -62,6 +62,7 @@ def change_password(user: User, current_password: str, new_password: str) -> boo
         return False
     user.password_hash = hash_password(new_password)
     user.must_change_password = False
+    user.one_time_password_issued_at = None
     end_sign_ins(user, keep_current=True)
     record_audit(user, "user.change_password", user)
     db.session.flush()

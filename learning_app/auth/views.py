@@ -1,4 +1,5 @@
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -33,6 +34,10 @@ def login():
         if user is None:
             g.login_failed = True
             flash(_("Wrong member number or password, or the account is disabled."), "error")
+        elif user.one_time_password_expired():
+            # Said only to whoever typed the right one-time password.
+            flash(_("Your one-time password expired on %(date)s. Ask your branch secretary or administrator "
+                    "for a new one.", date=format_date(user.one_time_password_expires_at())), "error")
         else:
             services.start_sign_in(user)
             login_user(user, remember=form.remember.data)
