@@ -1,5 +1,6 @@
 """Configuration classes. Every setting can be overridden from the environment."""
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -43,6 +44,9 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    # Flask-Login's default, stated because a sign-in also ends on the server after this long
+    # (learning_app.security.sign_in_lifetime).
+    REMEMBER_COOKIE_DURATION = timedelta(days=365)
     WTF_CSRF_ENABLED = _env_bool("WTF_CSRF_ENABLED", True)
     WTF_CSRF_TIME_LIMIT = _env_int("WTF_CSRF_TIME_LIMIT", 8 * 3600)
 
@@ -50,8 +54,17 @@ class Config:
     # the counters, so production points this at Redis (redis://127.0.0.1:6379).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
-    LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5 per 15 minutes")
-    LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "30 per 15 minutes")
+    # Failed logins (README, "Login lockout"): a few per account from one address, many per address
+    # (a village or a school shares one NAT address), and an account-wide ceiling above what one
+    # address may try, so that an attacker elsewhere cannot lock the owner out.
+    LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS",
+                                                            "5 per 15 minutes")
+    LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "100 per 15 minutes")
+    LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "50 per 15 minutes")
+    # An unused one-time password (roster import, an admin's reset) stops working after this many days.
+    ONE_TIME_PASSWORD_DAYS = _env_int("ONE_TIME_PASSWORD_DAYS", 14)
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (nginx: 1).
+    TRUSTED_PROXY_HOPS = _env_int("TRUSTED_PROXY_HOPS", 0)
     # Wrong check-in codes allowed per member and per session (courses.bases.services.check_in), counted
     # in the database so that every worker sees them. With 2 codes of 10^6 valid at a time, a member
     # guesses right with odds of at most 5 x 2/10^6 = 1 in 100,000, a whole session 100 x 2/10^6 = 1 in 5,000.

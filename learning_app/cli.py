@@ -19,6 +19,7 @@ from .models import Role, User
 @with_appcontext
 def create_admin_command(login_id, password, real_name):
     """Create an administrator account, or make an existing account an administrator."""
+    from .auth.services import end_sign_ins
     from .people.services import create_account, grant_role
     from .security import hash_password
     if not password:
@@ -30,6 +31,8 @@ def create_admin_command(login_id, password, real_name):
         user = create_account(None, login_id, real_name, password=password)
     else:
         user.password_hash, user.must_change_password = hash_password(password), False
+        user.one_time_password_issued_at = None
+        end_sign_ins(user)  # a new password: whoever used the old one is signed out
     if not user.has_role(Role.ADMIN):
         grant_role(None, user, Role.ADMIN)
     db.session.commit()

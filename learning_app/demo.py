@@ -61,7 +61,8 @@ def seed_demo() -> bool:
                 "category": rng.choices(categories, weights)[0],
                 "position": PositionLevel.SECRETARY if index == 0 else PositionLevel.MEMBER,
                 "phone": f"13{rng.randint(0, 999999999):09d}", "password_hash": password_hash,
-                "must_change_password": True, "is_active_account": True, "created_at": utcnow(),
+                "must_change_password": True, "one_time_password_issued_at": utcnow(),
+                "is_active_account": True, "created_at": utcnow(),
             })
     db.session.execute(insert(User), rows)
     accounts = _demo_accounts(branches, general)

@@ -1,4 +1,6 @@
 """Extensions, created once and bound to the app in the factory."""
+import ipaddress
+
 from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -33,4 +35,16 @@ limiter = Limiter(key_func=get_remote_address)
 
 
 def client_address():
-    return request.remote_addr or "unknown"
+    """The client's address for the login lockout: as the trusted proxies report it (ProxyFix, set up
+    by TRUSTED_PROXY_HOPS in the factory), and for IPv6 its /64 network, which one household or
+    attacker holds whole."""
+    address = request.remote_addr or "unknown"
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 6:
+        if parsed.ipv4_mapped:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return address

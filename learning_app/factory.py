@@ -18,6 +18,11 @@ def create_app(config=None, **overrides):
         ProductionConfig.check(app.config)
 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["TRUSTED_PROXY_HOPS"]:
+        # The client's address and scheme as the proxies report them (login lockout, audit log, https).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = int(app.config["TRUSTED_PROXY_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     from . import database, extensions, i18n, security
     database.init_app(app)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -174,18 +174,45 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the current one-time password was issued (roster import, an admin's reset); None once the
+    # member has chosen their own. An unused one expires ONE_TIME_PASSWORD_DAYS later.
+    one_time_password_issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     org: Mapped[Organization | None] = relationship(lazy="joined", innerjoin=False)
     role_grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin")
 
+    # The sign-in (SignInSession) this object stands for in this request, set at login and by the user
+    # loader; not a column: the cookies carry the key, the table only its hash.
+    sign_in_key = None
+
     def __repr__(self):
         return f"<User {self.login_id} {self.real_name!r}>"
+
+    def get_session_id(self):
+        """What the session and remember-me cookies carry (Flask-Login's id_attribute): the user and their
+        sign-in, so that ending the sign-in on the server refuses both cookies."""
+        if not self.sign_in_key:
+            raise RuntimeError("log in through learning_app.auth.services.start_sign_in")
+        return f"{self.id}:{self.sign_in_key}"
 
     # Flask-Login reads is_active: a deactivated account cannot log in or stay logged in.
     @property
     def is_active(self):
         return self.is_active_account
+
+    def one_time_password_expires_at(self) -> datetime | None:
+        """When the member's unused one-time password stops working, or None if they chose their own."""
+        issued = self.one_time_password_issued_at
+        if not self.must_change_password or issued is None:
+            return None
+        if issued.tzinfo is None:  # SQLite gives back naive UTC
+            issued = issued.replace(tzinfo=timezone.utc)
+        return issued + timedelta(days=current_app.config["ONE_TIME_PASSWORD_DAYS"])
+
+    def one_time_password_expired(self, now: datetime | None = None) -> bool:
+        expires = self.one_time_password_expires_at()
+        return expires is not None and (now or utcnow()) >= expires
 
     @property
     def yearly_hours_required(self) -> int:
@@ -246,6 +273,22 @@ class RoleGrant(db.Model):
 
     def __repr__(self):
         return f"<RoleGrant {self.role.value} user={self.user_id} org={self.org_id}>"
+
+
+class SignInSession(db.Model):
+    """One sign-in: a browser that logged in. Its session and remember-me cookies name it, and it ends
+    when its row is deleted (logout, a password change, an admin's reset, deactivation, "sign out
+    everywhere"); learning_app.security refuses a cookie whose sign-in has ended."""
+    __tablename__ = "sign_in_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    # SHA-256 of the random key the cookies carry: a copy of this table signs no one in.
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def __repr__(self):
+        return f"<SignInSession {self.id} user={self.user_id}>"
 
 
 class AuditLog(db.Model):

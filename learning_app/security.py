@@ -1,6 +1,10 @@
-"""Passwords, the login loader and the security headers every response carries."""
+"""Passwords, sign-ins, the login loader and the security headers every response carries."""
 import functools
+import hashlib
 import secrets
+import unicodedata
+from datetime import datetime, timedelta, timezone
+from urllib.parse import unquote, urlsplit
 
 from flask import abort, current_app, flash, g, has_request_context, redirect, request, url_for
 from flask_babel import gettext as _
@@ -51,6 +55,52 @@ def verify_against_dummy(password: str) -> bool:
     return False
 
 
+def new_sign_in_key() -> tuple[str, str]:
+    """A random key for one sign-in (the cookies carry it) and the hash the server keeps of it."""
+    key = secrets.token_urlsafe(32)
+    return key, sign_in_key_hash(key)
+
+
+def sign_in_key_hash(key: str) -> str:
+    # The key is random (256 bits): a fast hash suffices, as for the one-time passwords' light PBKDF2.
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def sign_in_lifetime() -> timedelta:
+    """How long a sign-in lasts at most: as long as the remember-me cookie (Flask-Login's setting)."""
+    duration = current_app.config["REMEMBER_COOKIE_DURATION"]
+    return duration if isinstance(duration, timedelta) else timedelta(seconds=duration)
+
+
+def sign_in_is_live(user_id):
+    """SQL: the sign-in bound by sign_in_parameters() is the user's (`user_id`, a column or parameter)
+    and has not ended. One indexed lookup, put into the statement that reads or checks the user, so a
+    signed-in request costs no extra round trip for it."""
+    from sqlalchemy import bindparam, exists
+
+    from .models import SignInSession
+    return exists().where(SignInSession.key_hash == bindparam("sign_in_key_hash"),
+                          SignInSession.user_id == user_id,
+                          SignInSession.created_at >= bindparam("signed_in_since"))
+
+
+def sign_in_parameters(user_id: int, key: str | None) -> dict:
+    """The values sign_in_is_live() and signed_in_user_may_act() are bound with."""
+    return {"user_id": user_id, "sign_in_key_hash": sign_in_key_hash(key or ""),
+            "signed_in_since": datetime.now(timezone.utc) - sign_in_lifetime()}
+
+
+def signed_in_user_may_act():
+    """SQL for a checks_user_in_statement view's one statement: the signed-in user (bound by
+    sign_in_parameters) is active, has chosen their own password, and this sign-in has not ended."""
+    from sqlalchemy import and_, bindparam, exists
+
+    from .models import User
+    return and_(exists().where(User.id == bindparam("user_id"), User.is_active_account.is_(True),
+                               User.must_change_password.is_(False)),
+                sign_in_is_live(bindparam("user_id")))
+
+
 @functools.cache
 def _user_statement(alone: bool, read_with=None):
     # Built once: every signed-in request runs it, and building it costs about as much as running it.
@@ -58,7 +108,8 @@ def _user_statement(alone: bool, read_with=None):
     from sqlalchemy.orm import joinedload, lazyload
 
     from .models import User
-    statement = select(User, *(read_with() if read_with else ())).where(User.id == bindparam("user_id"))
+    statement = (select(User, *(read_with() if read_with else ()))
+                 .where(User.id == bindparam("user_id"), sign_in_is_live(User.id)))
     if alone:
         return statement.options(lazyload(User.org), lazyload(User.role_grants))
     return statement.options(joinedload(User.role_grants))
@@ -118,13 +169,15 @@ def checks_user_in_statement(view):
 
 class SessionUser(UserMixin):
     """The user the signed session names, before their row is read (see checks_user_in_statement).
-    The view's statement refuses an account that is deactivated or must change its password; any
-    other use of the user reads the row, with the refusals every other view makes."""
+    The view's statement refuses an account that is deactivated or must change its password, and a
+    sign-in that has ended (signed_in_user_may_act); any other use of the user reads the row, with the
+    refusals every other view makes."""
 
     must_change_password = False  # the view's statement checks it
 
-    def __init__(self, user_id: int):
+    def __init__(self, user_id: int, sign_in_key: str):
         self.id = user_id
+        self.sign_in_key = sign_in_key
 
     def __getattr__(self, name):
         # Only for what this class does not have (a translated message asks for the locale).
@@ -146,40 +199,75 @@ def signed_in_user():
     user = current_user._get_current_object()
     if not isinstance(user, SessionUser):
         return user
-    row = db.session.scalars(_user_statement(True), {"user_id": user.id}).unique().first()
+    row = db.session.scalars(_user_statement(True), sign_in_parameters(user.id, user.sign_in_key)).unique().first()
     # Flask-Login keeps the request's user there; from now on current_user is the row.
     login_manager._update_request_context_with_user(row)
     if row is None or not row.is_authenticated:
         abort(login_manager.unauthorized())
+    row.sign_in_key = user.sign_in_key
     refusal = password_change_redirect(row)
     if refusal is not None:
         abort(refusal)
     return row
 
 
-@login_manager.user_loader
-def load_user(user_id):
-    """The signed-in user with their branch and role grants in one statement: every page needs them
-    for its menu and its access rules."""
+def _parse_session_id(session_id) -> tuple[int, str] | None:
+    """(user id, sign-in key) from what User.get_session_id() put in the cookies, or None."""
+    user_id, _colon, key = str(session_id).partition(":")
     try:
-        user_id = int(user_id)
-    except (TypeError, ValueError):
+        return (int(user_id), key) if key else None
+    except ValueError:
         return None
+
+
+@login_manager.user_loader
+def load_user(session_id):
+    """The signed-in user with their branch and role grants in one statement, if their sign-in has not
+    ended (checked in the same statement): every page needs them for its menu and its access rules."""
+    parsed = _parse_session_id(session_id)
+    if parsed is None:
+        return None
+    user_id, key = parsed
     view = current_app.view_functions.get(request.endpoint) if has_request_context() else None
     if (getattr(view, "without_transaction", False) and not db.session().in_transaction()
             and db.session.get_bind().dialect.name == "postgresql"):
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     if getattr(view, "checks_user_in_statement", False):
-        return SessionUser(user_id)
+        return SessionUser(user_id, key)
     alone = getattr(view, "loads_user_alone", False)
     read_with = getattr(view, "reads_with_user", None)
+    parameters = sign_in_parameters(user_id, key)
     if read_with is None:
-        return db.session.scalars(_user_statement(alone), {"user_id": user_id}).unique().first()
-    row = db.session.execute(_user_statement(alone, read_with), {"user_id": user_id}).unique().first()
-    if row is None:
-        return None
-    g.values_read_with_user = tuple(row[1:])
-    return row[0]
+        user = db.session.scalars(_user_statement(alone), parameters).unique().first()
+    else:
+        row = db.session.execute(_user_statement(alone, read_with), parameters).unique().first()
+        if row is None:
+            return None
+        g.values_read_with_user = tuple(row[1:])
+        user = row[0]
+    if user is not None:
+        user.sign_in_key = key
+    return user
+
+
+def local_redirect_target(target) -> str:
+    """`target` if it is a path on this site ("/courses/my?page=2"), else the home page: the one check
+    for every redirect to an address the request supplied (login's and the language switch's `next`).
+
+    Browsers and Werkzeug drop tabs and newlines from a URL and read a backslash as a slash, so a
+    slash, a tab and "/evil.example" become "//evil.example": another site. Only a path that starts
+    with one slash and holds no backslash, control or separator character (but the plain space)
+    passes, checked also once percent-decoded, so that no layer decoding it again makes it leave."""
+    if isinstance(target, str) and all(_is_plain_path(form) for form in (target, unquote(target))):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("main.home")
+
+
+def _is_plain_path(target: str) -> bool:
+    return (target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not any(unicodedata.category(char)[0] in "CZ" and char != " " for char in target))
 
 
 def set_security_headers(response):
@@ -196,6 +284,8 @@ def set_security_headers(response):
 def init_app(app):
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    # The cookies name the sign-in, not only the user (User.get_session_id), so that it can be ended.
+    login_manager.id_attribute = "get_session_id"
     login_manager.login_message = None
     login_manager.session_protection = "strong"
     app.after_request(set_security_headers)

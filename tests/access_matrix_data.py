@@ -112,6 +112,7 @@ ACCESS_MATRIX: dict[str, Row] = {
     "auth.login": Row(get("auth.login"), everyone(REDIRECT) | {"anonymous": 200}),
     "auth.logout": Row(get("auth.logout"), everyone(LOGIN), "POST"),  # always back to the login page
     "auth.change_password": Row(get("auth.change_password"), everyone()),
+    "auth.sign_out_everywhere": Row(get("auth.sign_out_everywhere"), everyone(LOGIN), "POST"),
 
     # --- organisations, audit log, members (admins; supervisors read their subtree) ----------------
     "orgs.org_tree": Row(get("orgs.org_tree"), allow(200, ["admin"], 403)),

@@ -1,35 +1,18 @@
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..extensions import client_address, db, limiter
-from ..security import password_change_redirect
-from . import services
+from ..extensions import db
+from ..security import local_redirect_target, password_change_redirect
+from . import lockout, services
 from .forms import ChangePasswordForm, LoginForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth", template_folder="templates")
 
 # Endpoints a user who must still change the one-time password may reach.
-FIRST_LOGIN_ENDPOINTS = {"auth.change_password", "auth.logout", "main.set_language", "main.healthz", "static"}
-
-
-def _login_key():
-    return "login:" + services.normalise_login_id(request.form.get("login_id", "")).lower()
-
-
-def _failed_login(response):
-    # Only failed attempts count towards the lockout; a successful login costs nothing.
-    return bool(g.get("login_failed"))
-
-
-def _account_limit():
-    from flask import current_app
-    return current_app.config["LOGIN_FAILURES_PER_ACCOUNT"]
-
-
-def _address_limit():
-    from flask import current_app
-    return current_app.config["LOGIN_FAILURES_PER_ADDRESS"]
+FIRST_LOGIN_ENDPOINTS = {"auth.change_password", "auth.logout", "auth.sign_out_everywhere", "main.set_language",
+                         "main.healthz", "static"}
 
 
 @bp.before_app_request
@@ -40,15 +23,8 @@ def require_password_change():
     return None
 
 
-def _safe_next(target):
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("main.home")
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_account_limit, key_func=_login_key, methods=["POST"], deduct_when=_failed_login)
-@limiter.limit(_address_limit, key_func=client_address, methods=["POST"], deduct_when=_failed_login)
+@lockout.count_failures
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -58,17 +34,39 @@ def login():
         if user is None:
             g.login_failed = True
             flash(_("Wrong member number or password, or the account is disabled."), "error")
+        elif user.one_time_password_expired():
+            # Said only to whoever typed the right one-time password.
+            flash(_("Your one-time password expired on %(date)s. Ask your branch secretary or administrator "
+                    "for a new one.", date=format_date(user.one_time_password_expires_at())), "error")
         else:
+            services.start_sign_in(user)
             login_user(user, remember=form.remember.data)
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(local_redirect_target(request.args.get("next")))
     return render_template("auth/login.html", form=form)
+
+
+bp.register_error_handler(429, lockout.refuse)  # only the login is limited
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        services.end_sign_in(current_user)
+        db.session.commit()
     logout_user()
     flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_everywhere():
+    """End every sign-in of the member, on this device and any other (a lost phone, a shared computer)."""
+    services.sign_out_everywhere(current_user)
+    db.session.commit()
+    logout_user()
+    flash(_("You have been signed out on every device."), "info")
     return redirect(url_for("auth.login"))
 
 

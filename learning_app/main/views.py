@@ -1,9 +1,10 @@
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session
 from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..models import MemberCategory
 from ..orgs.queries import path_label, subtree_member_counts
+from ..security import local_redirect_target
 from ..templating import home_panels_for
 
 bp = Blueprint("main", __name__, template_folder="templates")
@@ -27,10 +28,7 @@ def set_language():
         if current_user.is_authenticated:
             current_user.locale = language
             db.session.commit()
-    target = request.form.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.home")
-    return redirect(target)
+    return redirect(local_redirect_target(request.form.get("next")))
 
 
 @bp.route("/healthz")

@@ -214,8 +214,8 @@ def apply_rows(actor, rows: list[RosterRow], source: str, progress=None) -> Rost
             if current is None:
                 password, password_hash = new_one_time_password()
                 inserts.append({"login_id": row.login_id, "password_hash": password_hash,
-                                "must_change_password": True, "is_active_account": True,
-                                "created_at": utcnow(), **fields})
+                                "must_change_password": True, "one_time_password_issued_at": utcnow(),
+                                "is_active_account": True, "created_at": utcnow(), **fields})
                 result.credentials.append((row.login_id, row.real_name, password))
             elif any(getattr(current, key) != fields[key] for key in fields):
                 updates.append({"id": current.id, **fields})

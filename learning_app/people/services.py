@@ -4,8 +4,9 @@ from sqlalchemy import select
 
 from ..actions import RuleError
 from ..audit.services import record_audit
+from ..auth.services import end_sign_ins
 from ..extensions import db
-from ..models import Organization, OrgKind, Role, RoleGrant, User
+from ..models import Organization, OrgKind, Role, RoleGrant, User, utcnow
 from ..security import hash_password, new_one_time_password
 
 
@@ -43,15 +44,22 @@ def set_member_active(actor, member: User, active: bool) -> None:
     if not active and member.id == getattr(actor, "id", None):
         raise PeopleRuleError(_("You cannot deactivate your own account."))
     member.is_active_account = active
+    if not active:
+        end_sign_ins(member)
     record_audit(actor, "user.reactivate" if active else "user.deactivate", member)
     db.session.flush()
 
 
 def reset_password(actor, member: User) -> str:
-    """Give the member a new one-time password (returned once, never stored in clear)."""
+    """Give the member a new one-time password (returned once, never stored in clear), valid for
+    ONE_TIME_PASSWORD_DAYS (this is also how an expired one is re-issued), and sign them out
+    everywhere: whoever used the old password is out. An admin resetting their own keeps this sign-in,
+    as a member changing their password does."""
     password, password_hash = new_one_time_password()
     member.password_hash = password_hash
     member.must_change_password = True
+    member.one_time_password_issued_at = utcnow()
+    end_sign_ins(member, keep_current=member.id == getattr(actor, "id", None))
     record_audit(actor, "user.reset_password", member)
     db.session.flush()
     return password

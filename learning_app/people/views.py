@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
                    request, session, url_for)
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -122,9 +123,12 @@ def reactivate_member(user_id):
 @bp.route("/<int:user_id>/reset-password", methods=["POST"])
 @admin_required
 def reset_password(user_id):
-    return _member_action(user_id, lambda m: services.reset_password(current_user, m),
-                          lambda password: _("New one-time password: %(password)s. Give it to the member "
-                                             "in person; it is shown only this once.", password=password))
+    member = get_member_or_404(user_id, current_user)
+    _run(member, lambda: services.reset_password(current_user, member),
+         lambda password: _("New one-time password: %(password)s, valid until %(date)s. Give it to the member "
+                            "in person; it is shown only this once.", password=password,
+                            date=format_date(member.one_time_password_expires_at())))
+    return redirect(url_for("people.member_detail", user_id=member.id))
 
 
 @bp.route("/<int:user_id>/roles", methods=["POST"])

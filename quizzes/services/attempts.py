@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, exists, func, inspect, or_, select, update
+from sqlalchemy import bindparam, func, inspect, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -22,7 +22,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from courses.services.learning import check_course_completion
 from learning_app.extensions import db
 from learning_app.kept import keep
-from learning_app.models import User, utcnow
+from learning_app.models import utcnow
+from learning_app.security import sign_in_parameters, signed_in_user_may_act
 
 from ..grading import clean_response, score_fraction
 from ..models import (CHOICE_TYPES, Attempt, AttemptAnswer, AttemptStatus, Question, QuestionStatus,
@@ -191,16 +192,17 @@ def save_locked_answer(user, slot: AnswerSlot, response, now=None) -> tuple[obje
     return cleaned, now
 
 
-def save_known_answer(user_id: int, attempt_id: int, position: int, response, now=None) -> datetime | None:
+def save_known_answer(member, attempt_id: int, position: int, response, now=None) -> datetime | None:
     """Autosave's quick way: one UPDATE that stores the answer only if the attempt is the member's,
-    still open and within its time, and the member's account active with its password chosen (their
-    row is not read before: learning_app.security.checks_user_in_statement), locking the attempt as
+    still open and within its time, the member's account active with its password chosen and their
+    sign-in not ended (`member` is the SessionUser: their row is not read before:
+    learning_app.security.checks_user_in_statement), locking the attempt as
     save_locked_answer's caller does. The response is checked against the attempt's questions as
     this process first read them (which questions an attempt asks, and what a published question
     offers, never change). Returns when it was stored, or None: then the full way
     (get_own_attempt_answer, save_locked_answer) saves it or says why not."""
     layout = _answer_layout(attempt_id)
-    if layout is None or layout[0] != user_id or position not in layout[1]:
+    if layout is None or layout[0] != member.id or position not in layout[1]:
         return None
     answer_id, question_id, kind, options = layout[1][position]
     try:
@@ -209,8 +211,8 @@ def save_known_answer(user_id: int, attempt_id: int, position: int, response, no
         return None
     now = now or utcnow()
     stored = db.session.connection().execute(_save_known_answer_statement(), {
-        "answer_id": answer_id, "open_attempt_id": attempt_id, "asked_question_id": question_id, "user_id": user_id,
-        "cutoff": now - GRACE, "new_response": cleaned, "new_saved_at": now}).rowcount
+        **sign_in_parameters(member.id, member.sign_in_key), "answer_id": answer_id, "open_attempt_id": attempt_id,
+        "asked_question_id": question_id, "cutoff": now - GRACE, "new_response": cleaned, "new_saved_at": now}).rowcount
     return now if stored == 1 else None
 
 
@@ -252,10 +254,8 @@ def _save_known_answer_statement():
         or_(attempt.c.deadline_at.is_(None),
             attempt.c.deadline_at >= bindparam("cutoff", type_=attempt.c.deadline_at.type)))
         .with_for_update())
-    member_may_answer = exists().where(User.id == bindparam("user_id"), User.is_active_account.is_(True),
-                                       User.must_change_password.is_(False))
     return (update(answer).where(answer.c.id == bindparam("answer_id"), answer.c.question_id == bindparam("asked_question_id"),
-                                 answer.c.attempt_id.in_(open_attempt), member_may_answer)
+                                 answer.c.attempt_id.in_(open_attempt), signed_in_user_may_act())
             .values(response=bindparam("new_response", type_=answer.c.response.type),
                     saved_at=bindparam("new_saved_at", type_=answer.c.saved_at.type)))
 

@@ -89,7 +89,7 @@ def autosave_answer(attempt_id, position):
     """Autosave one answer (JSON {"response": ...}); idempotent, refused after the deadline."""
     payload = request.get_json(silent=True)
     well_formed = isinstance(payload, dict) and "response" in payload
-    saved_at = well_formed and attempt_services.save_known_answer(current_user.id, attempt_id, position,
+    saved_at = well_formed and attempt_services.save_known_answer(current_user, attempt_id, position,
                                                                    payload["response"])
     if saved_at:
         db.session.commit()

@@ -619,3 +619,21 @@ def test_a_passed_submit_is_graded_in_six_statements(client, auth, member, autho
     assert len(statements) == 6, statements
     assert " JOIN quiz " in statements[1] and "quiz_item" not in " ".join(statements)
     assert "question.stem" not in statements[3]  # the answers' questions: only what grading reads
+
+
+@pytest.mark.parametrize("questions_known", [True, False], ids=["quick way", "full way"])
+def test_autosave_refuses_a_session_that_was_signed_out(app, client, auth, member, author, bank, make_question,
+                                                        make_quiz, questions_known):
+    # The quick way's one UPDATE checks the sign-in itself; the full way reads it with the member's row.
+    quiz = make_quiz(author, make_question(bank, "single"))
+    auth.login(member)
+    attempt_id = start(client, quiz)
+    if questions_known:
+        assert_saved(autosave(client, attempt_id, 0, "A"))
+    kept = client.get_cookie("session").value
+    auth.logout()
+    replayed = app.test_client()
+    replayed.set_cookie("session", kept)
+    response = autosave(replayed, attempt_id, 0, "B")
+    assert response.status_code == 302 and "/auth/login" in location(response)
+    assert stored_responses(attempt_id) == ({0: "A"} if questions_known else {0: None})

@@ -1,0 +1,66 @@
+"""Only same-site paths are followed after login and after a language change: a hostile `next`
+(control characters, backslashes, extra slashes, percent-encoded forms, schemes, leading spaces)
+lands on the home page instead of another site."""
+import pytest
+
+from tests.conftest import PASSWORD
+
+HOSTILE_TARGETS = [
+    "/\t/evil.example", "/\r\n/evil.example", "/\n/evil.example", "/\r/evil.example", "\t//evil.example",
+    "/\x00/evil.example", "/\x0b/evil.example", "/\x0c/evil.example", "/\x1f/evil.example", "/\x7f/evil.example",
+    "/\x85/evil.example", "/\u2028/evil.example",
+    "//evil.example", "///evil.example", "////evil.example", "//evil.example:443/x",
+    "/\\evil.example", "/\\/evil.example", "\\\\evil.example", "\\/evil.example",
+    "/%2F/evil.example", "/%2f%2fevil.example", "%2F%2Fevil.example", "/%5Cevil.example", "/%5c%5cevil.example",
+    "/%09/evil.example", "/%0d%0a/evil.example", "/%00/evil.example",
+    "https://evil.example/", "https:evil.example", "https:/evil.example", "http://127.0.0.1.evil.example/",
+    "javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,<script>alert(1)</script>",
+    " /evil.example", " //evil.example", " https://evil.example/", "\u3000//evil.example",
+    "evil.example", "",
+]
+GOOD_TARGETS = ["/courses/my", "/members/?q=%E5%85%9A&page=2", "/courses/?q=a%2Fb", "/auth/password"]
+
+
+@pytest.fixture
+def member(tree, make_user):
+    return make_user(tree["a1"])
+
+
+def log_in_with_next(client, member, target):
+    response = client.post("/auth/login", query_string={"next": target},
+                           data={"login_id": member.login_id, "password": PASSWORD})
+    assert response.status_code == 302
+    return response.headers["Location"]
+
+
+def change_language_with_next(client, target):
+    response = client.post("/language", data={"language": "en", "next": target})
+    assert response.status_code == 302
+    return response.headers["Location"]
+
+
+@pytest.mark.parametrize("target", HOSTILE_TARGETS)
+def test_login_sends_a_hostile_next_home(client, member, target):
+    assert log_in_with_next(client, member, target) == "/"
+
+
+@pytest.mark.parametrize("target", GOOD_TARGETS)
+def test_login_follows_a_path_on_this_site_with_its_query(client, member, target):
+    assert log_in_with_next(client, member, target) == target
+
+
+@pytest.mark.parametrize("target", HOSTILE_TARGETS)
+def test_language_change_sends_a_hostile_next_home(client, target):
+    assert change_language_with_next(client, target) == "/"
+
+
+@pytest.mark.parametrize("target", GOOD_TARGETS)
+def test_language_change_returns_to_the_page_it_was_made_on(client, target):
+    assert change_language_with_next(client, target) == target
+
+
+def test_the_login_page_reached_through_the_login_wall_returns_to_the_page_asked_for(client, member):
+    wall = client.get("/members/?q=%E5%85%9A")
+    assert wall.location.startswith("/auth/login?next=")
+    response = client.post(wall.location, data={"login_id": member.login_id, "password": PASSWORD})
+    assert response.location == "/members/?q=%E5%85%9A"
