@@ -7,10 +7,11 @@ feedback (dropped), ####general feedback (the explanation) and the escapes \\~ \
 from __future__ import annotations
 
 import re
+from typing import TextIO
 
 from flask_babel import gettext as _
 
-from . import KEYS, ParsedQuestion, QuestionImportError, make_options, split_lines
+from . import MAX_QUESTION_CHARS, KEYS, ParsedQuestion, QuestionImportError, count_question, make_options, numbered_lines
 
 # Escaped characters become private-use code points before parsing, so that the parser
 # only ever sees real syntax; _clean() turns them back into the literal characters.
@@ -26,8 +27,8 @@ TRUE_WORDS, FALSE_WORDS = ("t", "true"), ("f", "false")
 PLACEHOLDER = "____"
 
 
-def parse_gift(text: str) -> list[ParsedQuestion]:
-    text = ESCAPE_PATTERN.sub(lambda match: ESCAPES[match.group(1)], text.translate(STRAY_CODES))
+def parse_gift(text: str | TextIO) -> list[ParsedQuestion]:
+    """GIFT text, or a text stream opened with newline="" (read a line at a time)."""
     questions, tags = [], []
     for block in _blocks(text):
         body = []
@@ -38,21 +39,29 @@ def parse_gift(text: str) -> list[ParsedQuestion]:
             else:
                 body.append((number, line))
         if body:
+            count_question(questions, body[0][0])
             questions.append(_parse_question(body[0][0], "\n".join(line for _number, line in body), tags))
     return questions
 
 
-def _blocks(text: str):
-    """Questions are separated by blank lines; comment lines are dropped. Yields [(line number, line)]."""
-    block = []
-    for number, line in enumerate(split_lines(text), start=1):
+def _blocks(text: str | TextIO):
+    """Questions are separated by blank lines; comment lines are dropped. Yields [(line number, line)].
+
+    Escapes never span lines, so each line is escaped as it is read."""
+    block, size = [], 0
+    for number, line in numbered_lines(text):
         if line.strip().startswith("//"):
             continue
         if line.strip():
-            block.append((number, line))
+            block.append((number, ESCAPE_PATTERN.sub(lambda match: ESCAPES[match.group(1)],
+                                                     line.translate(STRAY_CODES))))
+            size += len(line)
+            if size > MAX_QUESTION_CHARS:
+                raise QuestionImportError(block[0][0], _("The question is longer than %(max)s characters.",
+                                                         max=MAX_QUESTION_CHARS))
         elif block:
             yield block
-            block = []
+            block, size = [], 0
     if block:
         yield block
 

@@ -3,6 +3,7 @@ import csv
 import io
 import os
 import secrets
+import shutil
 from pathlib import Path
 
 from flask import (Response, abort, current_app, flash, redirect, render_template, request, session,
@@ -99,16 +100,19 @@ def preview_import(bank_id):
     if not form.validate_on_submit():
         flash(_("Choose a file to upload."), "error")
         return redirect(url_for("quizzes.view_bank", bank_id=bank.id))
-    data, name = form.file.data.read(), form.file.data.filename or "questions"
-    try:
-        parsed = parse_questions(data, name)
-    except QuestionImportError as error:
-        return render_template("quizzes/authoring/import_preview.html", bank=bank, error=str(error),
-                               parsed=[], name=name), 400
+    name = form.file.data.filename or "questions"
     token = secrets.token_urlsafe(16)
     path = _pending_path(token)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    with open(path, "wb") as kept:  # kept for the confirmation, copied in chunks: never whole in memory
+        shutil.copyfileobj(form.file.data.stream, kept, 1024 * 1024)
+    try:
+        with open(path, "rb") as source:
+            parsed = parse_questions(source, name)
+    except QuestionImportError as error:
+        path.unlink(missing_ok=True)
+        return render_template("quizzes/authoring/import_preview.html", bank=bank, error=str(error),
+                               parsed=[], name=name), 400
     session["question_import"] = {"token": token, "name": os.path.basename(name)[:200], "bank": bank.id}
     return render_template("quizzes/authoring/import_preview.html", bank=bank, parsed=parsed, error=None,
                            name=name, plain=True)
@@ -124,7 +128,8 @@ def confirm_import(bank_id):
         return redirect(url_for("quizzes.view_bank", bank_id=bank.id))
     path = _pending_path(pending["token"])
     try:
-        parsed = parse_questions(path.read_bytes(), pending["name"])
+        with open(path, "rb") as source:
+            parsed = parse_questions(source, pending["name"])
         banks.import_parsed(current_user, bank, parsed, pending["name"])
     except QuestionImportError as error:
         db.session.rollback()
