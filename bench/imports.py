@@ -182,8 +182,8 @@ def measure_route(base, server, token_page, route, upload_path):
     started = time.perf_counter()
     status, page = session.upload(route, token, upload_path)
     seconds = round(time.perf_counter() - started, 2)
-    messages = re.findall(r'<(?:div|p|li)[^>]*class="[^"]*(?:invalid-feedback|alert|error)[^"]*"[^>]*>\s*([^<\s][^<]{0,199})',
-                          page)
+    messages = re.findall(r'<(?:div|p|li)[^>]*class="[^"]*(?:invalid-feedback|alert|error)[^"]*"[^>]*>'
+                          r'\s*([^<\s][^<]{0,199})', page)
     return {"seconds": seconds, "rss_before_mb": before, "peak_rss_mb": memory_mb(pid, "VmHWM"),
             "status": status, "response_kb": round(len(page.encode()) / 1024), "messages": messages[:3]}
 

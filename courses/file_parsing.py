@@ -118,7 +118,8 @@ def _slack(stated: float) -> float:
 def _is_media(stream) -> bool:
     """Audio or moving pictures: an MP3's or M4A's cover art is a one-frame 'video' stream, not a video."""
     import av
-    return stream.type == "audio" or (stream.type == "video" and not stream.disposition & av.stream.Disposition.attached_pic)
+    cover_art = stream.disposition & av.stream.Disposition.attached_pic
+    return stream.type == "audio" or (stream.type == "video" and not cover_art)
 
 
 def _stated_seconds(container) -> float | None:

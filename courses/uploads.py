@@ -156,7 +156,8 @@ def _copy_checked(stream, temporary: Path, filename: str, allowed: set[FileKind]
     digest, size = hashlib.sha256(), 0
     with open(temporary, "wb") as out:
         head = stream.read(CHUNK)
-        probe = Recognised(FileKind.OFFICE, "", "") if head.startswith(b"PK\x03\x04") else recognise(head, None, filename)
+        zipped = head.startswith(b"PK\x03\x04")  # an office document: its listing is read once it is on disk
+        probe = Recognised(FileKind.OFFICE, "", "") if zipped else recognise(head, None, filename)
         if probe is None:
             raise _not_accepted(filename)
         _check_kind_and_size(filename, probe.kind, allowed, 0)

@@ -11,7 +11,8 @@ from typing import TextIO
 
 from flask_babel import gettext as _
 
-from . import MAX_QUESTION_CHARS, KEYS, ParsedQuestion, QuestionImportError, count_question, make_options, numbered_lines
+from . import (KEYS, MAX_QUESTION_CHARS, ParsedQuestion, QuestionImportError, count_question, make_options,
+               numbered_lines)
 
 # Escaped characters become private-use code points before parsing, so that the parser
 # only ever sees real syntax; _clean() turns them back into the literal characters.
