@@ -30,7 +30,7 @@ class ParsedQuestion:
     stem: str
     options: list[dict]   # single/multiple: [{"key": "A", "text": "...", "weight": float}] keys A,B,C... in file order; [] for other types
     answer: object        # single: "A"; multiple: ["A", "C"] (sorted); true_false: True/False; fill_blank: ["accepted", ...]; short_answer: reference answer text ("" allowed)
-    partial_credit: bool = False   # multiple only: True when weights are given (GIFT %n%) or the sheet says partial
+    partial_credit: bool = False   # options' weights count: GIFT %n% weights, or the sheet says partial
     explanation: str = ""
     tags: list[str] = field(default_factory=list)
     title: str = ""

@@ -155,6 +155,15 @@ def _parsed_from_form(form):
     return parse_questions(buffer.getvalue().encode("utf-8"), "question.csv")[0]
 
 
+def _keep_weights(question, parsed, partial: bool) -> None:
+    """The editor has no field for options' own weights (GIFT's %n%, Moodle's single choice with partial
+    credit): an edit that keeps the options, the answer and partial credit keeps the weights too."""
+    unchanged = (parsed.type == question.type.value and parsed.answer == question.answer
+                 and [option["text"] for option in parsed.options] == [option["text"] for option in question.options])
+    if unchanged and question.partial_credit and (partial or parsed.type == "single"):
+        parsed.options, parsed.partial_credit = [dict(option) for option in question.options], True
+
+
 def _form_from_question(question):
     form = QuestionForm(obj=question)
     if request.method == "GET":
@@ -189,6 +198,8 @@ def edit_question(bank_id, question_id=None):
         except QuestionImportError as error:
             form.answer.errors.append(getattr(error, "reason", str(error)))
         else:
+            if question is not None:
+                _keep_weights(question, parsed, form.partial.data)
             action = (lambda: banks.edit_question(current_user, question, parsed)) if question else \
                 (lambda: banks.add_question(current_user, bank, parsed))
             return _apply(action, _("Saved as a draft."), url_for("quizzes.view_bank", bank_id=bank.id))

@@ -291,9 +291,9 @@ def test_gift_category_sets_a_tag_for_the_following_questions():
         ("题零", [], 1), ("题一", ["百年党史"], 5), ("题二", ["百年党史"], 7), ("题三", ["党章"], 10), ("题四", [], 14)]
 
 
-def test_gift_moodle_format_markers_are_removed():
+def test_gift_moodle_format_markers_are_read_and_the_markup_dropped():
     [question] = gift("::Q1::[html]<p>党的宗旨</p>{=为人民服务 ~其他 ####[html]<p>解析</p>}")
-    assert question.stem == "<p>党的宗旨</p>" and question.explanation == "<p>解析</p>"
+    assert question.stem == "党的宗旨" and question.explanation == "解析"
 
 
 def test_gift_multi_line_stem_keeps_its_lines():
