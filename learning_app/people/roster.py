@@ -168,8 +168,9 @@ class BranchResolver:
 def validate(table: Iterable[list[str]], max_rows: int) -> tuple[list[RosterRow], list[tuple[int, str]]]:
     """Check every row; return the clean rows and a (row number, reason) for each bad one.
 
-    Stops reading as soon as the file has more than `max_rows` rows (RosterFileError), and after
-    LISTED_ERRORS bad rows, which are listed: nothing is imported either way.
+    Stops reading as soon as the file has more than `max_rows` rows (RosterFileError); after
+    LISTED_ERRORS bad rows (those are listed) it only counts the rest against the cap. Either way
+    nothing is imported.
     """
     rows = iter(table)
     header = next(rows, None)
