@@ -1,4 +1,4 @@
-"""Uploaded material: recognised by content, stored under random names outside static/."""
+"""Uploaded material: recognised by content and parsed (file_parsing), stored under random names outside static/."""
 from __future__ import annotations
 
 import hashlib
@@ -12,6 +12,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 
+from .file_parsing import Parsed, Unparsable, parse_upload
 from .models import FileKind
 
 CHUNK = 1024 * 1024
@@ -118,55 +119,69 @@ class SavedUpload:
 
 
 def save_upload(stream, filename: str, allowed: set[FileKind]) -> SavedUpload:
-    """Copy the upload to disk in chunks, checking its content and size; refuse what does not fit."""
+    """Copy the upload to disk in chunks, checking its size, then parse it; refuse what does not fit or parse."""
     root = upload_root()
     (root / "tmp").mkdir(parents=True, exist_ok=True)
     storage_name = secrets.token_hex(16)
     temporary = root / "tmp" / storage_name
-    digest, size = hashlib.sha256(), 0
     try:
-        with open(temporary, "wb") as out:
-            head = stream.read(CHUNK)
-            probe = Recognised(FileKind.OFFICE, "", "") if head.startswith(b"PK\x03\x04") else recognise(head, None, filename)
-            if probe is None:
-                raise UploadRefused(_("“%(name)s” is not a file type we accept: its content is not an image, "
-                                      "audio, video, PDF or office document.", name=filename))
-            if probe.kind not in allowed:
-                raise UploadRefused(_("“%(name)s” is a %(kind)s file, which is not accepted here.",
-                                      name=filename, kind=probe.kind.label))
-            limit = limit_for(probe.kind)
-            chunk = head
-            while chunk:
-                size += len(chunk)
-                if size > limit:
-                    raise UploadRefused(_("“%(name)s” is larger than %(limit)s.", name=filename,
-                                          limit=human_size(limit)))
-                digest.update(chunk)
-                out.write(chunk)
-                chunk = stream.read(CHUNK)
-        recognised = recognise(head, temporary, filename)
-        if recognised is None or recognised.kind not in allowed:
-            raise UploadRefused(_("“%(name)s” is not a file type we accept: its content is not an image, "
-                                  "audio, video, PDF or office document.", name=filename))
+        head, size, sha256 = _copy_checked(stream, temporary, filename, allowed)
+        parsed = _parse_checked(temporary, head, filename, allowed, size)
         final = storage_path(storage_name)
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(temporary, final)
     finally:
         if temporary.exists():
             temporary.unlink()
-    duration = media_duration(final) if recognised.kind in (FileKind.AUDIO, FileKind.VIDEO) else None
-    return SavedUpload(storage_name, recognised, size, digest.hexdigest(), duration)
+    recognised = Recognised(parsed.kind, parsed.mime_type, parsed.extension)
+    return SavedUpload(storage_name, recognised, size, sha256, parsed.duration_seconds)
 
 
-def media_duration(path: Path) -> int | None:
-    """Seconds of audio or video where mutagen can read them (mp3, m4a, ogg, mp4); None otherwise."""
+def _not_accepted(filename: str) -> UploadRefused:
+    return UploadRefused(_("“%(name)s” is not a file type we accept: its content is not an image, "
+                           "audio, video, PDF or office document.", name=filename))
+
+
+def _check_kind_and_size(filename: str, kind: FileKind, allowed: set[FileKind], size: int) -> None:
+    if kind not in allowed:
+        raise UploadRefused(_("“%(name)s” is a %(kind)s file, which is not accepted here.",
+                              name=filename, kind=kind.label))
+    limit = limit_for(kind)
+    if size > limit:
+        raise UploadRefused(_("“%(name)s” is larger than %(limit)s.", name=filename, limit=human_size(limit)))
+
+
+def _copy_checked(stream, temporary: Path, filename: str, allowed: set[FileKind]) -> tuple[bytes, int, str]:
+    """Write the upload to `temporary`, refusing early what its first bytes or its size rule out."""
+    digest, size = hashlib.sha256(), 0
+    with open(temporary, "wb") as out:
+        head = stream.read(CHUNK)
+        zipped = head.startswith(b"PK\x03\x04")  # an office document: its listing is read once it is on disk
+        probe = Recognised(FileKind.OFFICE, "", "") if zipped else recognise(head, None, filename)
+        if probe is None:
+            raise _not_accepted(filename)
+        _check_kind_and_size(filename, probe.kind, allowed, 0)
+        chunk = head
+        while chunk:
+            size += len(chunk)
+            _check_kind_and_size(filename, probe.kind, allowed, size)
+            digest.update(chunk)
+            out.write(chunk)
+            chunk = stream.read(CHUNK)
+    return head, size, digest.hexdigest()
+
+
+def _parse_checked(temporary: Path, head: bytes, filename: str, allowed: set[FileKind], size: int) -> Parsed:
+    """Parse the whole file as what its first bytes claim (file_parsing); its kind may then be narrower."""
+    claimed = recognise(head, temporary, filename)
+    if claimed is None:
+        raise _not_accepted(filename)
     try:
-        import mutagen
-        media = mutagen.File(path)
-    except Exception:  # a damaged file: the author enters the duration
-        return None
-    length = getattr(getattr(media, "info", None), "length", None)
-    return round(length) if length else None
+        parsed = parse_upload(temporary, claimed.kind, claimed.mime_type, claimed.extension, filename)
+    except Unparsable as error:
+        raise UploadRefused(str(error)) from None
+    _check_kind_and_size(filename, parsed.kind, allowed, size)
+    return parsed
 
 
 def remove_stored(storage_name: str) -> None:

@@ -51,14 +51,15 @@ def import_roster_command(file, credentials_path):
     from .people import roster
     from .spreadsheets import csv_bytes
     try:
-        rows, errors = roster.validate(roster.read_table(file.read_bytes(), file.name),
-                                       current_app.config["ROSTER_MAX_ROWS"])
+        with open(file, "rb") as source:
+            rows, errors = roster.validate_file(source, file.name, current_app.config["ROSTER_MAX_ROWS"])
     except roster.RosterFileError as error:
         raise click.ClickException(str(error))
     if errors:
         for line, reason in errors:
             click.echo(f"row {line}: {reason}", err=True)
-        raise click.ClickException(f"{len(errors)} bad rows; nothing was imported.")
+        more = " (checking stopped there)" if len(errors) >= roster.LISTED_ERRORS else ""
+        raise click.ClickException(f"{len(errors)} bad rows{more}; nothing was imported.")
     with click.progressbar(length=len(rows), label="Importing") as bar:
         state = {"done": 0}
 

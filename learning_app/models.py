@@ -39,7 +39,10 @@ class LabelledEnum(str, enum.Enum):
         """Find the member whose Chinese or English label (or value) is `text`."""
         text = (text or "").strip()
         for member in cls:
-            if text in {member.value, str(member.LABELS[member.value]), member.ZH[member.value]}:
+            if text in (member.value, member.ZH[member.value]):
+                return member
+        for member in cls:  # a label in the user's language costs a translation lookup: only when needed
+            if text == str(member.LABELS[member.value]):
                 return member
         return None
 

@@ -1,8 +1,11 @@
 """Reading uploaded text files, and writing CSV that spreadsheet programs open safely."""
+import codecs
 import csv
 import io
+from contextlib import contextmanager
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+ENCODING_WINDOW = 64 * 1024
 
 
 def safe_cell(value):
@@ -22,15 +25,44 @@ def csv_bytes(header: list[str], rows) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def decode_text(data: bytes) -> str:
-    """The text of an uploaded file: UTF-8 with or without BOM, else GB18030.
+def binary_stream(data):
+    """An uploaded file as a seekable binary stream: the stream itself, or its bytes wrapped."""
+    return io.BytesIO(data) if isinstance(data, (bytes, bytearray)) else data
 
-    GB18030 is a superset of GBK, which Excel and Notepad on Chinese Windows still
-    write by default. Raises ValueError when neither encoding fits.
+
+def text_encoding(stream) -> str:
+    """The encoding of an uploaded text file: UTF-8 (with or without BOM), else GB18030; rewinds the stream.
+
+    GB18030 is a superset of GBK, which Excel and Notepad on Chinese Windows still write by default.
+    Only a bounded window is decoded: the first ENCODING_WINDOW bytes from the first non-ASCII byte,
+    which starts a character in both encodings (all before it is ASCII, the same in both). The ASCII
+    before it is skimmed in chunks and not kept. Raises ValueError when neither encoding fits.
     """
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValueError("The data is neither UTF-8 nor GB18030 encoded.")
+    start = stream.tell()
+    try:
+        while chunk := stream.read(ENCODING_WINDOW):
+            if chunk.isascii():
+                continue
+            first = next(index for index, byte in enumerate(chunk) if byte >= 0x80)
+            window = chunk[first:] + stream.read(first)
+            for encoding, name in (("utf-8", "utf-8-sig"), ("gb18030", "gb18030")):
+                try:
+                    codecs.getincrementaldecoder(encoding)().decode(window, final=False)
+                    return name
+                except UnicodeDecodeError:
+                    continue
+            raise ValueError("The data is neither UTF-8 nor GB18030 encoded.")
+        return "utf-8-sig"
+    finally:
+        stream.seek(start)
+
+
+@contextmanager
+def text_reader(stream, encoding: str):
+    """The binary stream read as text, line ends left to the reader (csv wants them); the stream stays open."""
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+    try:
+        yield text
+    finally:
+        if not text.closed:  # a reader left unfinished may be dropped after its stream was closed
+            text.detach()  # a TextIOWrapper closes its stream when it goes, and the caller may read it again

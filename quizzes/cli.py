@@ -20,7 +20,8 @@ from .services import banks
 def import_questions_command(file, bank_name, owner_login):
     """Import questions (.xlsx, .csv, .gift, Aiken .txt) as drafts: all of them, or none if one is bad."""
     try:
-        parsed = parse_questions(file.read_bytes(), file.name)
+        with open(file, "rb") as source:
+            parsed = parse_questions(source, file.name)
     except QuestionImportError as error:
         raise click.ClickException(str(error))
     bank = banks.bank_by_name(bank_name)

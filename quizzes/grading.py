@@ -15,7 +15,7 @@ def option_weights(question) -> dict[str, float]:
     weights = {option["key"]: float(option.get("weight") or 0) for option in question.options}
     if any(weights.values()):
         return weights
-    correct = set(question.answer or [])
+    correct = {question.answer} if isinstance(question.answer, str) else set(question.answer or [])
     share = 1.0 / len(correct) if correct else 0.0
     return {key: (share if key in correct else -share) for key in weights}
 
@@ -28,6 +28,8 @@ def score_fraction(question, response) -> float | None:
     if response in (None, "", []):
         return 0.0
     if kind == QuestionType.SINGLE:
+        if question.partial_credit:  # Moodle's {~wrong ~%50%half =full}: each option weighs its share
+            return max(0.0, min(1.0, option_weights(question).get(response, 0.0)))
         return 1.0 if response == question.answer else 0.0
     if kind == QuestionType.TRUE_FALSE:
         return 1.0 if bool(response) == bool(question.answer) else 0.0

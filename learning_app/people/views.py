@@ -166,7 +166,7 @@ def import_roster():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            result, errors = roster.import_roster(current_user, upload.read(), upload.filename,
+            result, errors = roster.import_roster(current_user, upload.stream, upload.filename,
                                                   current_app.config["ROSTER_MAX_ROWS"])
         except roster.RosterFileError as error:
             form.file.errors.append(str(error))
@@ -178,7 +178,8 @@ def import_roster():
         else:
             db.session.rollback()
     status = 400 if (errors or form.file.errors) else 200
-    return render_template("people/import.html", form=form, errors=errors, result=result), status
+    return render_template("people/import.html", form=form, errors=errors, result=result,
+                           more_errors=len(errors) >= roster.LISTED_ERRORS), status
 
 
 def _credentials_path(token):

@@ -2,18 +2,25 @@
 
 Pure functions: no database and no request. A file is imported all or nothing, so every
 parser stops at the first bad question and raises QuestionImportError naming its line.
+Files are streamed (rows and lines as read, never the whole file in memory).
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TextIO
 
 from flask_babel import gettext as _
 
-from learning_app.spreadsheets import decode_text
+from learning_app.spreadsheets import binary_stream, text_encoding, text_reader
 
 KEYS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # option keys, in file order
 ZIP_MAGIC = b"PK\x03\x04"  # an .xlsx is a zip archive
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls, which openpyxl cannot read
+# A file is refused past these, before the rest is read: a bank gains questions a file at a time, and
+# ParsedQuestion objects cost about 1 KB each, so memory stays bounded whatever the file's size.
+MAX_QUESTIONS = 5000
+MAX_QUESTION_CHARS = 65_536  # one question (a GIFT block, an Aiken question) or one line
 
 
 @dataclass
@@ -23,7 +30,7 @@ class ParsedQuestion:
     stem: str
     options: list[dict]   # single/multiple: [{"key": "A", "text": "...", "weight": float}] keys A,B,C... in file order; [] for other types
     answer: object        # single: "A"; multiple: ["A", "C"] (sorted); true_false: True/False; fill_blank: ["accepted", ...]; short_answer: reference answer text ("" allowed)
-    partial_credit: bool = False   # multiple only: True when weights are given (GIFT %n%) or the sheet says partial
+    partial_credit: bool = False   # options' weights count: GIFT %n% weights, or the sheet says partial
     explanation: str = ""
     tags: list[str] = field(default_factory=list)
     title: str = ""
@@ -52,41 +59,95 @@ def split_lines(text: str) -> list[str]:
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
-def read_text(data: bytes) -> str:
+def numbered_lines(source: str | TextIO) -> Iterator[tuple[int, str]]:
+    """(line number, line without its end) of a text or of a text stream opened with newline="".
+
+    A stream is read a line at a time, and a line longer than MAX_QUESTION_CHARS is refused before
+    more of it is read, so a file of one huge line costs no more memory than a short one.
+    """
+    if isinstance(source, str):
+        yield from enumerate(split_lines(source), start=1)
+        return
+    number = 0
+    while line := _read_line(source, number + 1):
+        number += 1
+        yield number, line.rstrip("\r\n")
+
+
+def _read_line(stream: TextIO, number: int) -> str:
     try:
-        text = decode_text(data)
-    except ValueError:
-        raise QuestionImportError(0, _("The file is neither UTF-8 nor GBK encoded.")) from None
-    if "\x00" in text:  # a binary file that happened to decode
+        line = stream.readline(MAX_QUESTION_CHARS + 1)
+    except UnicodeDecodeError:
+        raise QuestionImportError(number, _("This line is neither UTF-8 nor GBK text.")) from None
+    if "\x00" in line:  # a binary file that happened to decode
         raise QuestionImportError(0, _("This is not a text file."))
-    return text
+    if len(line) > MAX_QUESTION_CHARS:
+        raise QuestionImportError(number, _("The line is longer than %(max)s characters.", max=MAX_QUESTION_CHARS))
+    return line
 
 
-def parse_questions(data: bytes, filename: str) -> list[ParsedQuestion]:
-    """Choose the format by content and extension: .xlsx (zip content) and .csv -> table; .gift -> GIFT; .txt -> Aiken if it looks like Aiken (has ANSWER: lines) else GIFT. Raise QuestionImportError for the FIRST bad question (with its line/row and reason) and never return a partial list. Empty file / no questions -> QuestionImportError(0, ...)."""
-    if not data.strip():
+def count_question(questions: list[ParsedQuestion], line: int) -> None:
+    """Refuse a file with more than MAX_QUESTIONS questions as soon as the next one begins."""
+    if len(questions) >= MAX_QUESTIONS:
+        raise QuestionImportError(line, _("The file holds more than %(max)s questions: split it into smaller "
+                                          "files.", max=MAX_QUESTIONS))
+
+
+def parse_questions(data, filename: str) -> list[ParsedQuestion]:
+    """Read a question file (a binary stream or its bytes) into questions, all of them or none.
+
+    Choose the format by content and extension: .xlsx (zip content) and .csv -> table; .gift -> GIFT;
+    .txt -> Aiken if it looks like Aiken (has ANSWER: lines) else GIFT. Raise QuestionImportError for
+    the FIRST bad question (with its line/row and reason) and never return a partial list. Empty file /
+    no questions -> QuestionImportError(0, ...). The file is streamed: a row or line at a time, stopping
+    at MAX_QUESTIONS, so memory follows the questions kept, not the file's size.
+    """
+    stream = binary_stream(data)
+    if _is_blank(stream):
         raise QuestionImportError(0, _("The file is empty."))
-    questions = _parse_by_format(data, (filename or "").strip().lower())
+    questions = _parse_by_format(stream, (filename or "").strip().lower())
     if not questions:
         raise QuestionImportError(0, _("The file holds no questions."))
     return questions
 
 
-def _parse_by_format(data: bytes, name: str) -> list[ParsedQuestion]:
+def _is_blank(stream) -> bool:
+    try:
+        while chunk := stream.read(64 * 1024):
+            if chunk.strip():
+                return False
+        return True
+    finally:
+        stream.seek(0)
+
+
+def _parse_by_format(stream, name: str) -> list[ParsedQuestion]:
     # Content first: Excel files are often renamed, and WPS saves old .xls under any name.
-    if data.startswith(ZIP_MAGIC) or name.endswith(".xlsx"):
-        return table.parse_xlsx(data)
-    if data.startswith(OLE_MAGIC) or name.endswith(".xls"):
+    head = stream.read(4)
+    stream.seek(0)
+    if head.startswith(ZIP_MAGIC) or name.endswith(".xlsx"):
+        return table.parse_xlsx(stream)
+    if head.startswith(OLE_MAGIC) or name.endswith(".xls"):
         raise QuestionImportError(0, _("Old .xls files cannot be read: save the file as .xlsx and upload it again."))
     extension = name.rpartition(".")[2] if "." in name else ""
     if extension not in ("csv", "gift", "txt"):
         raise QuestionImportError(0, _("Upload an Excel (.xlsx), CSV (.csv), GIFT (.gift) or Aiken (.txt) file."))
-    text = read_text(data)
+    try:
+        encoding = text_encoding(stream)
+    except ValueError:
+        raise QuestionImportError(0, _("The file is neither UTF-8 nor GBK encoded.")) from None
     if extension == "csv":
-        return table.parse_csv(text)
-    if extension == "txt" and aiken.looks_like_aiken(text):
-        return aiken.parse_aiken(text)
-    return gift.parse_gift(text)
+        with text_reader(stream, encoding) as text:
+            return table.parse_csv(text)
+    if extension == "txt":
+        with text_reader(stream, encoding) as text:
+            aiken_file = aiken.looks_like_aiken(text)
+        stream.seek(0)
+        if aiken_file:
+            with text_reader(stream, encoding) as text:
+                return aiken.parse_aiken(text)
+    with text_reader(stream, encoding) as text:
+        return gift.parse_gift(text)
 
 
 # Imported last because the format modules use the classes and helpers defined above.

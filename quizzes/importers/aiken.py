@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TextIO
 
 from flask_babel import gettext as _
 
-from . import KEYS, ParsedQuestion, QuestionImportError, make_options, split_lines
+from . import (KEYS, MAX_QUESTION_CHARS, ParsedQuestion, QuestionImportError, count_question, make_options,
+               numbered_lines)
 
 # "A." and "A)" as in Moodle, plus the full-width forms Chinese input methods type.
 OPTION = re.compile(r"^([A-Z])\s*[.)．）、]\s*(.*)$")
@@ -26,15 +28,16 @@ class _Draft:
     line: int
     stem: list[str]
     options: list[str] = field(default_factory=list)
+    size: int = 0  # characters so far
 
 
-def looks_like_aiken(text: str) -> bool:
-    return any(ANSWER.match(line.strip()) for line in split_lines(text))
+def looks_like_aiken(text: str | TextIO) -> bool:
+    return any(ANSWER.match(line.strip()) for _number, line in numbered_lines(text))
 
 
-def parse_aiken(text: str) -> list[ParsedQuestion]:
+def parse_aiken(text: str | TextIO) -> list[ParsedQuestion]:
     questions, draft = [], None
-    for number, line in enumerate(split_lines(text), start=1):
+    for number, line in numbered_lines(text):
         line = line.strip()
         if not line:
             continue
@@ -43,9 +46,14 @@ def parse_aiken(text: str) -> list[ParsedQuestion]:
             questions.append(_finish(draft, number, answer.group(1)))
             draft = None
         elif draft is None:
+            count_question(questions, number)
             draft = _Draft(number, [line])
         else:
             _add_line(draft, number, line)
+            draft.size += len(line)
+            if draft.size > MAX_QUESTION_CHARS:
+                raise QuestionImportError(draft.line, _("The question is longer than %(max)s characters.",
+                                                        max=MAX_QUESTION_CHARS))
     if draft is not None:
         raise QuestionImportError(draft.line, _("The question has no “ANSWER:” line."))
     return questions

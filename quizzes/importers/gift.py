@@ -1,16 +1,21 @@
 """GIFT, Moodle's plain-text question format: the subset people write by hand or export from Moodle.
 
 Supported: ::title::, // comments, $CATEGORY: (its last segment becomes a tag), single and
-multiple choice with %n% weights, fill-in {=a =b}, true/false {T}/{F}, essay {}, per-answer
-feedback (dropped), ####general feedback (the explanation) and the escapes \\~ \\= \\# \\{ \\} \\: \\n.
+multiple choice with %n% weights (single choice with partial credit too), fill-in {=a =b},
+true/false {T}/{F}, essay {}, per-answer feedback (dropped), ####general feedback (the explanation),
+the escapes \\~ \\= \\# \\{ \\} \\: \\n, and the text formats [html], [moodle], [markdown] and
+[plain], read into plain text (markup.py).
 """
 from __future__ import annotations
 
 import re
+from typing import TextIO
 
 from flask_babel import gettext as _
 
-from . import KEYS, ParsedQuestion, QuestionImportError, make_options, split_lines
+from . import (KEYS, MAX_QUESTION_CHARS, ParsedQuestion, QuestionImportError, count_question, make_options,
+               numbered_lines)
+from .markup import as_text, split_format
 
 # Escaped characters become private-use code points before parsing, so that the parser
 # only ever sees real syntax; _clean() turns them back into the literal characters.
@@ -20,14 +25,14 @@ UNESCAPE = str.maketrans({code: ("\n" if char == "n" else char) for char, code i
 STRAY_CODES = str.maketrans({code: None for code in ESCAPES.values()})
 ESCAPE_PATTERN = re.compile(r"\\([~=#{}:\\n])")
 CATEGORY = re.compile(r"^\$CATEGORY:\s*(.*)$", re.IGNORECASE)
-FORMAT_MARKER = re.compile(r"^\s*\[(?:html|moodle|plain|markdown)\]", re.IGNORECASE)  # Moodle exports add these
 WEIGHT = re.compile(r"^\s*%(-?\d+(?:\.\d+)?)%")
 TRUE_WORDS, FALSE_WORDS = ("t", "true"), ("f", "false")
 PLACEHOLDER = "____"
+BLANK = "\ue010"  # stands for the gap while the text is converted: Markdown could read "____" as emphasis
 
 
-def parse_gift(text: str) -> list[ParsedQuestion]:
-    text = ESCAPE_PATTERN.sub(lambda match: ESCAPES[match.group(1)], text.translate(STRAY_CODES))
+def parse_gift(text: str | TextIO) -> list[ParsedQuestion]:
+    """GIFT text, or a text stream opened with newline="" (read a line at a time)."""
     questions, tags = [], []
     for block in _blocks(text):
         body = []
@@ -38,21 +43,29 @@ def parse_gift(text: str) -> list[ParsedQuestion]:
             else:
                 body.append((number, line))
         if body:
+            count_question(questions, body[0][0])
             questions.append(_parse_question(body[0][0], "\n".join(line for _number, line in body), tags))
     return questions
 
 
-def _blocks(text: str):
-    """Questions are separated by blank lines; comment lines are dropped. Yields [(line number, line)]."""
-    block = []
-    for number, line in enumerate(split_lines(text), start=1):
+def _blocks(text: str | TextIO):
+    """Questions are separated by blank lines; comment lines are dropped. Yields [(line number, line)].
+
+    Escapes never span lines, so each line is escaped as it is read."""
+    block, size = [], 0
+    for number, line in numbered_lines(text):
         if line.strip().startswith("//"):
             continue
         if line.strip():
-            block.append((number, line))
+            block.append((number, ESCAPE_PATTERN.sub(lambda match: ESCAPES[match.group(1)],
+                                                     line.translate(STRAY_CODES))))
+            size += len(line)
+            if size > MAX_QUESTION_CHARS:
+                raise QuestionImportError(block[0][0], _("The question is longer than %(max)s characters.",
+                                                         max=MAX_QUESTION_CHARS))
         elif block:
             yield block
-            block = []
+            block, size = [], 0
     if block:
         yield block
 
@@ -64,19 +77,23 @@ def _category_tags(path: str) -> list[str]:
     return [_clean(segments[-1])] if segments else []
 
 
-def _clean(text: str) -> str:
-    return FORMAT_MARKER.sub("", text).strip().translate(UNESCAPE)
+def _clean(text: str, text_format: str = "plain") -> str:
+    """Plain text without GIFT escapes; its own [format] marker, else `text_format`, says how to read it."""
+    text_format, text = split_format(text, text_format)
+    return as_text(text.translate(UNESCAPE), text_format).strip()
 
 
 def _parse_question(line: int, text: str, tags: list[str]) -> ParsedQuestion:
     title, text = _split_title(line, text)
+    # Moodle: the question text's format (Moodle's export writes [html]) is also its answers' and feedback's.
+    text_format, text = split_format(text, "plain")
     before, block, after = _split_answer_block(line, text)
     # An answer block inside the sentence (a "missing word" question) leaves a gap in the stem.
-    stem = _clean(before + PLACEHOLDER + after if after.strip() else before)
+    stem = _clean(before + BLANK + after if after.strip() else before, text_format).replace(BLANK, PLACEHOLDER)
     if not stem:
         raise QuestionImportError(line, _("The question text is empty."))
     question = ParsedQuestion(line, "", stem, [], None, title=title, tags=list(tags))
-    _read_answer_block(question, block)
+    _read_answer_block(question, block, text_format)
     return question
 
 
@@ -107,25 +124,25 @@ def _split_answer_block(line: int, text: str) -> tuple[str, str, str]:
     return text[:start], text[start + 1:end], after
 
 
-def _read_answer_block(question: ParsedQuestion, block: str) -> None:
+def _read_answer_block(question: ParsedQuestion, block: str, text_format: str) -> None:
     content, _separator, feedback = block.partition("####")
-    question.explanation = _clean(feedback)
+    question.explanation = _clean(feedback, text_format)
     content = content.strip()
     if not content:
         question.type, question.answer = "short_answer", ""
     elif content.startswith("#"):
         raise QuestionImportError(question.line, _("Numeric answers {#…} are not supported."))
     elif "~" in content:
-        _read_choices(question, content)
+        _read_choices(question, content, text_format)
     elif "=" in content and "->" in content:
         raise QuestionImportError(question.line, _("Matching questions (“->”) are not supported."))
     elif "=" in content:
-        _read_fill_blank(question, content)
+        _read_fill_blank(question, content, text_format)
     else:
         _read_true_false(question, content)
 
 
-def _entries(line: int, content: str) -> list[tuple[str, float | None, str]]:
+def _entries(line: int, content: str, text_format: str) -> list[tuple[str, float | None, str]]:
     """The answers of a block as (marker "=" or "~", weight as a fraction or None, text)."""
     parts = re.split(r"([=~])", content)
     if parts[0].strip():
@@ -133,7 +150,7 @@ def _entries(line: int, content: str) -> list[tuple[str, float | None, str]]:
     entries = []
     for marker, body in zip(parts[1::2], parts[2::2]):
         weight, body = _split_weight(line, body)
-        text = _clean(body.partition("#")[0])  # what follows "#" is per-answer feedback, which is dropped
+        text = _clean(body.partition("#")[0], text_format)  # what follows "#" is per-answer feedback: dropped
         if not text:
             raise QuestionImportError(line, _("An answer in the answer block is empty."))
         entries.append((marker, weight, text))
@@ -152,8 +169,8 @@ def _split_weight(line: int, body: str) -> tuple[float | None, str]:
     return percent / 100, body[match.end():]
 
 
-def _read_choices(question: ParsedQuestion, content: str) -> None:
-    entries = _entries(question.line, content)
+def _read_choices(question: ParsedQuestion, content: str, text_format: str) -> None:
+    entries = _entries(question.line, content, text_format)
     if len(entries) < 2:
         raise QuestionImportError(question.line, _("A choice question needs at least two options."))
     if len(entries) > len(KEYS):
@@ -162,16 +179,19 @@ def _read_choices(question: ParsedQuestion, content: str) -> None:
     fractions = [1.0 if weight is None and marker == "=" else weight or 0.0 for marker, weight, _text in entries]
     # Weights are kept only when the file gives them: all zero tells the grader to split evenly.
     question.options = make_options([text for _marker, _weight, text in entries], fractions if weighted else None)
-    _set_choice_answer(question, fractions, weighted)
+    right_marks = sum(marker == "=" for marker, _weight, _text in entries)
+    _set_choice_answer(question, fractions, weighted, right_marks)
 
 
-def _set_choice_answer(question: ParsedQuestion, fractions: list[float], weighted: bool) -> None:
-    """One fully right option is single choice; anything else is multiple choice."""
+def _set_choice_answer(question: ParsedQuestion, fractions: list[float], weighted: bool, right_marks: int) -> None:
+    """One fully right option is single choice, and so is one "=" answer beside weighted "~" answers
+    (Moodle's single choice with partial credit: {~wrong ~%50%half =full}); anything else is multiple choice."""
     correct = [key for key, fraction in zip(KEYS, fractions) if fraction > 0]
     if not correct:
         raise QuestionImportError(question.line, _("The question has no correct answer (mark it with “=”)."))
-    if len(correct) == 1 and max(fractions) == 1.0:
-        question.type, question.answer = "single", correct[0]
+    if max(fractions) == 1.0 and (len(correct) == 1 or (weighted and right_marks == 1)):
+        question.type, question.answer = "single", KEYS[fractions.index(1.0)]
+        question.partial_credit = len(correct) > 1  # the other options' weights are their share of the marks
         return
     # Several "=" without weights mean "choose all of these": all or nothing.
     question.type, question.answer, question.partial_credit = "multiple", correct, weighted
@@ -181,8 +201,8 @@ def _set_choice_answer(question: ParsedQuestion, fractions: list[float], weighte
                                                    total=f"{total * 100:g}"))
 
 
-def _read_fill_blank(question: ParsedQuestion, content: str) -> None:
-    entries = _entries(question.line, content)
+def _read_fill_blank(question: ParsedQuestion, content: str, text_format: str) -> None:
+    entries = _entries(question.line, content, text_format)
     if any(weight not in (None, 1.0) for _marker, weight, _text in entries):
         raise QuestionImportError(question.line, _("Fill-in answers can only be fully right: remove the weights."))
     question.type = "fill_blank"

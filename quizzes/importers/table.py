@@ -4,13 +4,17 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable, Iterator
+from typing import TextIO
 
 from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from . import KEYS, ParsedQuestion, QuestionImportError, make_options
+from learning_app.spreadsheets import binary_stream
+
+from . import KEYS, ParsedQuestion, QuestionImportError, count_question, make_options
 
 OPTION_KEYS = "ABCDEF"
 # Column key -> accepted headers, the template's Chinese first.
@@ -35,28 +39,42 @@ FILL_SEPARATORS = re.compile(r"[|｜;；]")
 TAG_SEPARATORS = re.compile(r"[,，、;；]")
 
 
-def parse_xlsx(data: bytes) -> list[ParsedQuestion]:
-    return parse_rows(_xlsx_rows(data))
-
-
-def parse_csv(text: str) -> list[ParsedQuestion]:
+def parse_xlsx(data) -> list[ParsedQuestion]:
+    """An .xlsx file (a binary stream or its bytes), read a row at a time (openpyxl's read-only mode)."""
     try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))  # "" lets csv see bare \r line ends
-    except csv.Error as error:
-        raise QuestionImportError(0, _("The CSV file cannot be read.")) from error
-    return parse_rows(rows)
-
-
-def _xlsx_rows(data: bytes) -> list[list[str]]:
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            sheet = workbook.worksheets[0]
-            return [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
-        finally:
-            workbook.close()
+        workbook = load_workbook(binary_stream(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged or fake file
         raise QuestionImportError(0, _("The Excel file cannot be read: is it a real .xlsx file?")) from error
+    return parse_rows(_xlsx_rows(workbook))
+
+
+def parse_csv(text: str | TextIO) -> list[ParsedQuestion]:
+    """CSV text, or a text stream opened with newline="" (read a row at a time)."""
+    source = io.StringIO(text, newline="") if isinstance(text, str) else text  # "" lets csv see bare \r ends
+    return parse_rows(_csv_rows(source))
+
+
+def _csv_rows(source: TextIO) -> Iterator[list[str]]:
+    reader = csv.reader(source)
+    try:
+        for row in reader:
+            if any("\x00" in cell for cell in row):
+                raise QuestionImportError(0, _("This is not a text file."))
+            yield row
+    except UnicodeDecodeError:
+        raise QuestionImportError(reader.line_num + 1, _("This line is neither UTF-8 nor GBK text.")) from None
+    except csv.Error as error:
+        raise QuestionImportError(0, _("The CSV file cannot be read.")) from error
+
+
+def _xlsx_rows(workbook) -> Iterator[list[str]]:
+    try:
+        for row in workbook.worksheets[0].iter_rows(values_only=True):
+            yield [_cell_text(value) for value in row]
+    except Exception as error:  # a damaged sheet is found only while reading it
+        raise QuestionImportError(0, _("The Excel file cannot be read: is it a real .xlsx file?")) from error
+    finally:
+        workbook.close()
 
 
 def _cell_text(value) -> str:
@@ -67,18 +85,21 @@ def _cell_text(value) -> str:
     return str(value)
 
 
-def parse_rows(rows: list[list[str]]) -> list[ParsedQuestion]:
-    """Rows of cell texts, the header first (row 1); fully empty rows are skipped."""
-    rows = [[cell.strip() for cell in row] for row in rows]
-    if not any(any(row) for row in rows):
-        return []
-    columns = _header_map(rows[0])
+def parse_rows(rows: Iterable[list[str]]) -> list[ParsedQuestion]:
+    """Rows of cell texts, the header first (row 1); fully empty rows are skipped. Read as needed."""
+    rows = iter(rows)
+    header = [cell.strip() for cell in next(rows, [])]
+    columns = _header_map(header) if any(header) else None
     questions = []
-    for number, cells in enumerate(rows[1:], start=2):
-        if any(cells):
-            padded = cells + [""] * (max(columns.values()) + 1 - len(cells))
-            questions.append(_parse_row(number, {key: padded[columns[key]] if key in columns else ""
-                                                 for key in COLUMNS}))
+    for number, cells in enumerate(rows, start=2):
+        cells = [cell.strip() for cell in cells]
+        if not any(cells):
+            continue
+        columns = columns or _header_map(header)  # a blank header with rows below it lacks every column
+        count_question(questions, number)
+        padded = cells + [""] * (max(columns.values()) + 1 - len(cells))
+        questions.append(_parse_row(number, {key: padded[columns[key]] if key in columns else ""
+                                             for key in COLUMNS}))
     return questions
 
 

@@ -3,6 +3,7 @@ import csv
 import io
 import os
 import secrets
+import shutil
 from pathlib import Path
 
 from flask import (Response, abort, current_app, flash, redirect, render_template, request, session,
@@ -99,16 +100,19 @@ def preview_import(bank_id):
     if not form.validate_on_submit():
         flash(_("Choose a file to upload."), "error")
         return redirect(url_for("quizzes.view_bank", bank_id=bank.id))
-    data, name = form.file.data.read(), form.file.data.filename or "questions"
-    try:
-        parsed = parse_questions(data, name)
-    except QuestionImportError as error:
-        return render_template("quizzes/authoring/import_preview.html", bank=bank, error=str(error),
-                               parsed=[], name=name), 400
+    name = form.file.data.filename or "questions"
     token = secrets.token_urlsafe(16)
     path = _pending_path(token)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    with open(path, "wb") as kept:  # kept for the confirmation, copied in chunks: never whole in memory
+        shutil.copyfileobj(form.file.data.stream, kept, 1024 * 1024)
+    try:
+        with open(path, "rb") as source:
+            parsed = parse_questions(source, name)
+    except QuestionImportError as error:
+        path.unlink(missing_ok=True)
+        return render_template("quizzes/authoring/import_preview.html", bank=bank, error=str(error),
+                               parsed=[], name=name), 400
     session["question_import"] = {"token": token, "name": os.path.basename(name)[:200], "bank": bank.id}
     return render_template("quizzes/authoring/import_preview.html", bank=bank, parsed=parsed, error=None,
                            name=name, plain=True)
@@ -124,7 +128,8 @@ def confirm_import(bank_id):
         return redirect(url_for("quizzes.view_bank", bank_id=bank.id))
     path = _pending_path(pending["token"])
     try:
-        parsed = parse_questions(path.read_bytes(), pending["name"])
+        with open(path, "rb") as source:
+            parsed = parse_questions(source, pending["name"])
         banks.import_parsed(current_user, bank, parsed, pending["name"])
     except QuestionImportError as error:
         db.session.rollback()
@@ -148,6 +153,15 @@ def _parsed_from_form(form):
                     + [form.answer.data or "", form.explanation.data or "", form.tags.data or "",
                        "按比例" if form.partial.data else ""])
     return parse_questions(buffer.getvalue().encode("utf-8"), "question.csv")[0]
+
+
+def _keep_weights(question, parsed, partial: bool) -> None:
+    """The editor has no field for options' own weights (GIFT's %n%, Moodle's single choice with partial
+    credit): an edit that keeps the options, the answer and partial credit keeps the weights too."""
+    unchanged = (parsed.type == question.type.value and parsed.answer == question.answer
+                 and [option["text"] for option in parsed.options] == [option["text"] for option in question.options])
+    if unchanged and question.partial_credit and (partial or parsed.type == "single"):
+        parsed.options, parsed.partial_credit = [dict(option) for option in question.options], True
 
 
 def _form_from_question(question):
@@ -184,6 +198,8 @@ def edit_question(bank_id, question_id=None):
         except QuestionImportError as error:
             form.answer.errors.append(getattr(error, "reason", str(error)))
         else:
+            if question is not None:
+                _keep_weights(question, parsed, form.partial.data)
             action = (lambda: banks.edit_question(current_user, question, parsed)) if question else \
                 (lambda: banks.add_question(current_user, bank, parsed))
             return _apply(action, _("Saved as a draft."), url_for("quizzes.view_bank", bank_id=bank.id))

@@ -31,6 +31,14 @@ def test_single_choice_scores_the_right_key_only():
     assert score_fraction(q, "") == 0.0
 
 
+def test_single_choice_with_partial_credit_scores_the_chosen_options_weight():
+    """Moodle's {~wrong ~%50%half =full}: one right answer, another worth half."""
+    q = question("single", "C", ["错", "半对", "全对"], partial_credit=True, weights=[0.0, 0.5, 1.0])
+    assert [score_fraction(q, key) for key in ("A", "B", "C", None)] == [0.0, 0.5, 1.0, 0.0]
+    negative = question("single", "A", ["对", "错"], partial_credit=True, weights=[1.0, -0.5])
+    assert score_fraction(negative, "B") == 0.0  # a question never scores below nothing
+
+
 @pytest.mark.parametrize("answer", [True, False])
 def test_true_false(answer):
     q = question("true_false", answer)

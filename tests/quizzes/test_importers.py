@@ -8,7 +8,7 @@ import pytest
 from flask_babel import force_locale
 from openpyxl import Workbook, load_workbook
 
-from learning_app.spreadsheets import decode_text
+from learning_app.spreadsheets import text_encoding, text_reader
 from quizzes.importers import ParsedQuestion, QuestionImportError, parse_questions
 from quizzes.importers.table import HEADERS, TEMPLATE_EXAMPLES, template_csv, template_workbook
 
@@ -150,15 +150,28 @@ def test_binary_or_undecodable_text_is_refused():
 
 # --- the shared decoding ---------------------------------------------------------------------------
 
+def read_text(data: bytes) -> str:
+    stream = io.BytesIO(data)
+    with text_reader(stream, text_encoding(stream)) as text:
+        return text.read()
+
+
 @pytest.mark.parametrize("data", ["党员学习".encode("utf-8"), "\ufeff党员学习".encode("utf-8"),
                                   "党员学习".encode("gbk"), "党员学习".encode("gb18030")])
-def test_decode_text_reads_utf8_with_or_without_bom_and_gbk(data):
-    assert decode_text(data) == "党员学习"
+def test_text_reads_utf8_with_or_without_bom_and_gbk(data):
+    assert read_text(data) == "党员学习"
 
 
-def test_decode_text_refuses_what_neither_encoding_reads():
+def test_encoding_is_judged_where_the_first_non_ascii_text_is():
+    """A long ASCII start says nothing; the window that decides begins at the first other byte."""
+    data = b"x" * 200_000 + "党员学习".encode("gbk")
+    assert text_encoding(io.BytesIO(data)) == "gb18030"
+    assert read_text(data).endswith("党员学习")
+
+
+def test_text_refuses_what_neither_encoding_reads():
     with pytest.raises(ValueError):
-        decode_text(b"\x80\xff\xfe")
+        text_encoding(io.BytesIO(b"\x80\xff\xfe"))
 
 
 # --- GIFT -----------------------------------------------------------------------------------------
@@ -278,9 +291,9 @@ def test_gift_category_sets_a_tag_for_the_following_questions():
         ("题零", [], 1), ("题一", ["百年党史"], 5), ("题二", ["百年党史"], 7), ("题三", ["党章"], 10), ("题四", [], 14)]
 
 
-def test_gift_moodle_format_markers_are_removed():
+def test_gift_moodle_format_markers_are_read_and_the_markup_dropped():
     [question] = gift("::Q1::[html]<p>党的宗旨</p>{=为人民服务 ~其他 ####[html]<p>解析</p>}")
-    assert question.stem == "<p>党的宗旨</p>" and question.explanation == "<p>解析</p>"
+    assert question.stem == "党的宗旨" and question.explanation == "解析"
 
 
 def test_gift_multi_line_stem_keeps_its_lines():

@@ -117,6 +117,26 @@ def test_a_question_the_importer_cannot_read_is_not_saved(login, author, bank):
     assert questions_in(bank) == []
 
 
+@pytest.mark.parametrize("kind, options, weights, answer, form_answer", [
+    ("single", ["wrong answer", "half credit answer", "full credit answer"], [0.0, 0.5, 1.0], "C", "C"),
+    ("multiple", ["No one", "Grant", "Grant's wife", "Grant's father"], [-0.5, 0.5, 0.5, -0.5], ["B", "C"], "BC"),
+])
+def test_editing_a_weighted_question_keeps_the_weights_the_editor_cannot_show(login, author, bank, make_question,
+                                                                            kind, options, weights, answer,
+                                                                            form_answer):
+    """GIFT's %n% weights (Moodle's examples) have no field in the editor: a new stem must not drop them."""
+    question = make_question(bank, kind, published=False, options=options, weights=weights, answer=answer,
+                             partial_credit=True)
+    client = login(author)
+    fields = {f"option_{key}": text for key, text in zip("abcd", options)}
+    client.post(f"/quizzes/banks/{bank.id}/questions/{question.id}", data={
+        "type": "单选题" if kind == "single" else "多选题", "stem": "改过的题干", "answer": form_answer,
+        "partial": "y", **fields})
+    edited = fresh(question)
+    assert edited.stem == "改过的题干"
+    assert (edited.partial_credit, [o["weight"] for o in edited.options]) == (True, weights)
+
+
 def test_editing_a_published_question_makes_a_replacement_draft(login, author, reviewer, bank, make_question):
     question = make_question(bank, "single", stem="旧题干")
     client = login(author)
