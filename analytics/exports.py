@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from openpyxl import Workbook
 
-from learning_app.spreadsheets import csv_bytes, safe_cell
+from learning_app.spreadsheets import csv_bytes, safe_sheet_cell
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LIST_TITLES = {"not_started": "未开始学习", "overdue": "逾期未完成", "below_hours": "学时未达标"}
@@ -19,7 +19,7 @@ def _file(title: str, header: list[str], rows: list[list], fmt: str) -> tuple[by
     sheet.title = title[:31]
     sheet.append(header)
     for row in rows:
-        sheet.append([safe_cell(value) for value in row])
+        sheet.append([safe_sheet_cell(value) for value in row])
     for column in sheet.columns:
         sheet.column_dimensions[column[0].column_letter].width = min(60, max(10, *(len(str(c.value or "")) * 1.6
                                                                                   for c in column)))

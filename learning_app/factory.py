@@ -19,7 +19,8 @@ def create_app(config=None, **overrides):
 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    from . import database, extensions, i18n, security
+    from . import database, extensions, i18n, input_guard, security
+    input_guard.init_app(app)
     database.init_app(app)
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
