@@ -1,9 +1,12 @@
 """Question banks and questions; questions pass review before members see them (先审后发)."""
+from types import SimpleNamespace
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from learning_app.actions import RuleError
 from learning_app.audit.services import record_audit
+from learning_app.changes import changed_fields
 from learning_app.extensions import db
 from learning_app.models import Role, utcnow
 
@@ -57,8 +60,22 @@ def import_parsed(author, bank: QuestionBank, parsed: list[ParsedQuestion], sour
     return questions
 
 
+def _same_content(question: Question, parsed: ParsedQuestion) -> bool:
+    stored = {"type": question.type.value, "title": question.title, "stem": question.stem,
+              "options": question.options, "answer": question.answer, "partial_credit": question.partial_credit,
+              "explanation": question.explanation or "", "tags": question.tag_names}
+    posted = {"type": parsed.type, "title": parsed.title[:200], "stem": parsed.stem, "options": parsed.options,
+              "answer": parsed.answer, "partial_credit": parsed.partial_credit,
+              "explanation": parsed.explanation or "",
+              "tags": sorted({tag.strip()[:60] for tag in parsed.tags if tag and tag.strip()})}
+    return not changed_fields(SimpleNamespace(**stored), posted)
+
+
 def edit_question(author, question: Question, parsed: ParsedQuestion) -> Question:
-    """Change a draft in place; a published question gets a new draft that replaces it once approved."""
+    """Change a draft in place; a published question gets a new draft that replaces it once approved.
+    The same content changes nothing (a form saved untouched opens no new version)."""
+    if _same_content(question, parsed):
+        return question
     if question.status == QuestionStatus.SUBMITTED:
         raise QuestionRuleError(_("The question is awaiting review; it cannot be changed now."))
     if question.status == QuestionStatus.RETIRED:
