@@ -76,6 +76,8 @@ def edit_question(author, question: Question, parsed: ParsedQuestion) -> Questio
     The same content changes nothing (a form saved untouched opens no new version)."""
     if _same_content(question, parsed):
         return question
+    if question.status == QuestionStatus.PUBLISHED:
+        question = locked_question(question.id)  # two edits at once: the second finds the first's draft
     if question.status == QuestionStatus.SUBMITTED:
         raise QuestionRuleError(_("The question is awaiting review; it cannot be changed now."))
     if question.status == QuestionStatus.RETIRED:
@@ -119,9 +121,17 @@ def _check_reviewer(reviewer, question):
         raise QuestionRuleError(_("The question is not awaiting review."))
 
 
+def locked_question(question_id: int) -> Question | None:
+    """The question read afresh and locked until commit. Decisions about the versions of one question
+    (a new version, an approval) take the version replaced first, then the new one, so that two at
+    once run one after the other, the second seeing what the first did."""
+    return db.session.get(Question, question_id, with_for_update=True, populate_existing=True)
+
+
 def approve_question(reviewer, question: Question) -> None:
+    old = locked_question(question.replaces_id) if question.replaces_id else None
+    question = locked_question(question.id)
     _check_reviewer(reviewer, question)
-    old = db.session.get(Question, question.replaces_id) if question.replaces_id else None
     if old is not None and old.status != QuestionStatus.PUBLISHED:
         raise QuestionRuleError(_("The version this edit started from has been replaced meanwhile; "
                                   "reject it so the author edits the current version."))
