@@ -1,5 +1,5 @@
 """Forms speak the organisation's local time (BABEL_DEFAULT_TIMEZONE); the database stores UTC."""
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -10,6 +10,11 @@ from sqlalchemy.sql.expression import ColumnElement
 
 def _zone():
     return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def local_today() -> date:
+    """Today in the organisation's zone, whatever zone the server's clock is set to."""
+    return datetime.now(_zone()).date()
 
 
 def local_to_utc(moment: datetime | None) -> datetime | None:
