@@ -56,7 +56,7 @@ class GuardedRequest(Request):
         if self.__dict__.get("_control_character_refused"):
             raise ControlCharacterInInput()
         super()._load_form_data()
-        names = [upload.filename or "" for upload in self.files.values()]
+        names = [name for key, upload in self.files.items(multi=True) for name in (key, upload.filename or "")]
         if _fields_hold_control_character(self.form) or holds_control_character(names):
             # Nothing of the refused body stays readable, should anyone catch the error.
             self.__dict__.update(form=ImmutableMultiDict(), files=ImmutableMultiDict(),
@@ -68,7 +68,7 @@ def refuse_control_characters():
     if holds_control_character(request.path) or _fields_hold_control_character(request.args):
         raise ControlCharacterInInput()
     if request.mimetype == "application/x-www-form-urlencoded":
-        request._load_form_data()  # GuardedRequest checks the fields as it parses them
+        request.form  # reading it parses it, and GuardedRequest checks the fields as it parses them
     elif request.is_json and holds_control_character(request.get_json(silent=True)):
         raise ControlCharacterInInput()
 

@@ -79,6 +79,15 @@ def test_an_upload_named_with_nul_is_refused(tree, make_user, auth, client):
     assert response.status_code == 400
 
 
+def test_the_second_of_two_uploads_named_with_a_control_character_is_refused(tree, make_user, auth, client):
+    admin = make_user(tree["a1"], roles=["admin"])
+    auth.login(admin)
+    response = client.post("/members/import", data={"file": [(io.BytesIO(b"a,b\n"), "roster.csv"),
+                                                             (io.BytesIO(b"a,b\n"), "second\x1b.csv")]},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400 and "控制字符" in response.get_data(as_text=True)
+
+
 def test_uploaded_file_content_is_not_checked(tree, make_user, auth, client):
     """The guard looks at names and fields; what a file holds is for its importer to judge."""
     admin = make_user(tree["a1"], roles=["admin"])
