@@ -5,13 +5,14 @@ completion of assigned learning and their credited hours (half), collective stud
 and notices published (a quarter each, counted up to a monthly norm). No individual is ranked.
 """
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date
 
 from sqlalchemy import and_, func, select
 
 from courses.bases.models import Attendance, CollectiveAttendance, CollectiveStudy, Notice, NoticeStatus, Site
 from learning_app.extensions import db
 from learning_app.models import Organization, User
+from learning_app.timezones import local_day_range
 
 from .filters import Filters
 from .queries import tree_figures
@@ -34,18 +35,13 @@ class SiteScore:
     score: float
 
 
-def _bounds(start: date, end: date):
-    return (datetime.combine(start, time.min, timezone.utc),
-            datetime.combine(end + timedelta(days=1), time.min, timezone.utc))
-
-
 def evaluate_sites(root: Organization, start: date, end: date) -> list[SiteScore]:
     """Every site at or below `root`, scored for the period, best first."""
     sites = list(db.session.scalars(select(Site).join(Organization, Site.org_id == Organization.id)
                                     .where(root.subtree_filter()).order_by(Organization.path)))
     if not sites:
         return []
-    since, until = _bounds(start, end)
+    since, until = local_day_range(start, end)
     months = max(1, (end.year - start.year) * 12 + end.month - start.month + 1)
     tree = tree_figures(root, Filters(date_from=start, date_to=end, year=start.year))
     notices = _notice_figures(since, until)

@@ -5,7 +5,8 @@ from datetime import date, timedelta
 
 from openpyxl import Workbook
 
-from learning_app.spreadsheets import csv_bytes, safe_cell
+from learning_app.spreadsheets import csv_bytes, safe_sheet_cell
+from learning_app.timezones import local_today
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LIST_TITLES = {"not_started": "未开始学习", "overdue": "逾期未完成", "below_hours": "学时未达标"}
@@ -19,7 +20,7 @@ def _file(title: str, header: list[str], rows: list[list], fmt: str) -> tuple[by
     sheet.title = title[:31]
     sheet.append(header)
     for row in rows:
-        sheet.append([safe_cell(value) for value in row])
+        sheet.append([safe_sheet_cell(value) for value in row])
     for column in sheet.columns:
         sheet.column_dimensions[column[0].column_letter].width = min(60, max(10, *(len(str(c.value or "")) * 1.6
                                                                                   for c in column)))
@@ -57,7 +58,7 @@ class Period:
 
     @classmethod
     def from_args(cls, args) -> "Period":
-        today = date.today()
+        today = local_today()
         year = year_from_args(args)
         if args.get("quarter", type=int) in (1, 2, 3, 4):
             quarter = args.get("quarter", type=int)
@@ -75,7 +76,7 @@ class Period:
 def year_from_args(args) -> int:
     """The ?year= asked for, or this year when it is missing or outside what dates can hold."""
     year = args.get("year", type=int)
-    return year if year is not None and 1 <= year < 9999 else date.today().year
+    return year if year is not None and 1 <= year < 9999 else local_today().year
 
 
 def _month_end(first: date) -> date:

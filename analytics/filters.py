@@ -1,8 +1,9 @@
 """The dashboard's filters, read once from the request and passed to every query."""
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from dataclasses import dataclass, field
+from datetime import date
 
 from learning_app.models import MemberCategory
+from learning_app.timezones import local_day_range, local_today
 
 
 @dataclass(frozen=True)
@@ -11,7 +12,7 @@ class Filters:
     category: str | None = None
     date_from: date | None = None
     date_to: date | None = None
-    year: int = date.today().year
+    year: int = field(default_factory=lambda: local_today().year)
 
     @classmethod
     def from_args(cls, args) -> "Filters":
@@ -19,15 +20,17 @@ class Filters:
         return cls(course_id=args.get("course", type=int) or None,
                    category=category if category in MemberCategory._value2member_map_ else None,
                    date_from=_date(args.get("from")), date_to=_date(args.get("to")),
-                   year=args.get("year", type=int) or date.today().year)
+                   year=args.get("year", type=int) or local_today().year)
 
     @property
     def since(self):
-        return datetime.combine(self.date_from, time.min, timezone.utc) if self.date_from else None
+        """The range's start as a UTC instant (local midnight), for comparing timestamps."""
+        return local_day_range(self.date_from, None)[0]
 
     @property
     def until(self):
-        return datetime.combine(self.date_to + timedelta(days=1), time.min, timezone.utc) if self.date_to else None
+        """The instant after the range's last day (the next local midnight)."""
+        return local_day_range(None, self.date_to)[1]
 
     def as_args(self) -> dict:
         args = {"course": self.course_id, "category": self.category, "year": self.year,

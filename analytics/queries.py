@@ -16,7 +16,7 @@ from courses.bases.models import Attendance, CollectiveAttendance, CollectiveStu
 from courses.models import Assignment, Course, CourseRevision, Enrolment
 from learning_app.extensions import db
 from learning_app.models import Organization, PositionLevel, User
-from learning_app.timezones import local_date
+from learning_app.timezones import local_date, local_today
 from quizzes.models import Attempt, AttemptAnswer, AttemptStatus, Question, Quiz
 
 from .filters import Filters
@@ -232,7 +232,7 @@ def subtree_nodes(root: Organization) -> list[Organization]:
 
 def tree_figures(root: Organization, filters: Filters, today: date | None = None) -> TreeFigures:
     """Figures for every node under `root`: its own members and, rolled up, its whole subtree."""
-    today = today or date.today()
+    today = today or local_today()
     nodes = subtree_nodes(root)
     hours_rows = hours_by_org_and_bin(root, filters)
     result = TreeFigures(nodes=nodes, hours_distribution=_distribution(hours_rows))
@@ -294,7 +294,7 @@ def earliest_deadline(root: Organization, filters: Filters):
 def funnel(root: Organization, filters: Filters) -> dict[str, int]:
     """Assigned -> started -> all lessons done -> final quiz passed -> completed, over (member, course) pairs."""
     totals = {"assigned": 0, "started": 0, "lessons_done": 0, "quiz_passed": 0, "completed": 0}
-    for values in assignment_figures_by_org(root, filters, date.today()).values():
+    for values in assignment_figures_by_org(root, filters, local_today()).values():
         for stage in totals:
             totals[stage] += values[stage]
     return totals
@@ -386,7 +386,7 @@ def action_list(root: Organization, filters: Filters, kind: str, sort: str = "br
     `org_ids` or `user_ids` limit the members to these organisations or these members (a page's
     window, see `action_list_page`).
     """
-    today = today or date.today()
+    today = today or local_today()
     member_org = Organization
     if kind == "below_hours":
         hours = hours_per_member(root, filters)
@@ -440,7 +440,7 @@ def action_list_page(root: Organization, filters: Filters, kind: str, sort: str,
     counts say how many rows each branch holds, so the members' pairs are worked out for those
     few branches instead of for the whole tree.
     """
-    today = today or date.today()
+    today = today or local_today()
     if kind == "below_hours":
         return page_of(action_list(root, filters, kind, sort, today), page, per_page)
     start = (max(page, 1) - 1) * per_page

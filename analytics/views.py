@@ -10,6 +10,7 @@ from markupsafe import Markup
 from learning_app.models import MemberCategory
 from learning_app.orgs.queries import ancestors_of, path_labels
 from learning_app.templating import add_navigation
+from learning_app.timezones import local_today
 
 from . import charts, counts, evaluation, exports, queries
 from .cli import gen_scale_command, rebuild_counts_command
@@ -82,7 +83,7 @@ def dashboard():
         "analytics/dashboard.html", root=root, filters=filters, tree=tree, children=children, trail=trail,
         total=total, figures=figures, stages=stages, bands=bands, difficulty=difficulty, hours_bins=hours_bins,
         months=months, per_day=per_day, deadline=deadline, labels=labels, plotly_template=plotly_template,
-        courses=queries.courses_assigned_within(root), today=date.today(), categories=MemberCategory.choices())
+        courses=queries.courses_assigned_within(root), today=local_today(), categories=MemberCategory.choices())
 
 
 def _trail_and_labels(root):
@@ -108,7 +109,7 @@ def action_list(kind):
     trail, labels = _trail_and_labels(root)
     return render_template("analytics/list.html", root=root, filters=filters, kind=kind, rows=rows, total=total,
                            titles={"not_started": _("Not started"), "overdue": _("Overdue"),
-                                   "below_hours": _("Below the hours requirement")}, today=date.today(),
+                                   "below_hours": _("Below the hours requirement")}, today=local_today(),
                            page=page, pages=max(1, -(-total // PER_PAGE)), trail=trail, labels=labels,
                            sort=request.args.get("sort", "branch"))
 
@@ -122,7 +123,7 @@ def export_list(kind, fmt):
     _trail, labels = _trail_and_labels(root)
     data, mimetype = exports.action_list_file(kind, rows, labels, fmt)
     return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": f"attachment; filename={kind}-{date.today().isoformat()}.{fmt}",
+        "Content-Disposition": f"attachment; filename={kind}-{local_today().isoformat()}.{fmt}",
         "Cache-Control": "no-store"})
 
 
@@ -134,7 +135,7 @@ def export_branches(fmt):
     tree, _children, _trail, labels = _context(root, filters)
     data, mimetype = exports.branch_table_file(tree, labels, fmt)
     return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": f"attachment; filename=branches-{date.today().isoformat()}.{fmt}",
+        "Content-Disposition": f"attachment; filename=branches-{local_today().isoformat()}.{fmt}",
         "Cache-Control": "no-store"})
 
 

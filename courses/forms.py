@@ -3,11 +3,13 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, DateField, DecimalField, IntegerField, SelectField, SelectMultipleField,
                      StringField, TextAreaField, widgets)
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from learning_app.models import MemberCategory, PositionLevel
 
 from .models import LessonKind
+from .services.assignment import check_deadline
+from .services.authoring import AuthoringError
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -65,3 +67,9 @@ class AssignForm(FlaskForm):
                                    choices=PositionLevel.choices, validators=[Optional()])
     required = BooleanField(_l("Required"), default=True)
     deadline = DateField(_l("Deadline"), validators=[Optional()])
+
+    def validate_deadline(self, field):
+        try:
+            check_deadline(field.data)
+        except AuthoringError as error:
+            raise ValidationError(str(error)) from error

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import secrets
-from datetime import date
 
 from flask import current_app, request, session
 from flask_babel import get_locale
@@ -28,6 +27,7 @@ from sqlalchemy.orm import Session
 from learning_app.kept import keep
 from learning_app.models import Organization, RoleGrant, User
 from learning_app.security import values_read_with_user
+from learning_app.timezones import local_today
 
 from .models import Assignment, Course, CourseRevision, Enrolment, Lesson, PageVersion, StudyHoursEntry
 
@@ -49,7 +49,7 @@ def cached_page(member, render) -> str:
     if versions is None:
         raise RuntimeError("cached_page() needs a view marked reads_with_user(versions_with_member)")
     shared_version, member_version = versions
-    key = (shared_version or 0, member_version or 0, str(get_locale()), date.today(),
+    key = (shared_version or 0, member_version or 0, str(get_locale()), local_today(),
            request.full_path, request.script_root, member.real_name, member.org_id, member.category,
            member.position)
     token = generate_csrf()

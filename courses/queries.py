@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import and_, bindparam, case, func, literal, or_, select, union
@@ -11,6 +10,7 @@ from sqlalchemy.orm import aliased, selectinload
 from learning_app.extensions import db
 from learning_app.search import ESCAPE, contains_pattern
 from learning_app.models import Organization
+from learning_app.timezones import local_today
 
 from .markdown import FILE_REFERENCE_IN_TEXT
 from .models import (Assignment, Chapter, Course, CourseRevision, Enrolment, Lesson, LessonProgress,
@@ -84,7 +84,7 @@ def my_learning(user) -> list[dict]:
     # On the session's connection, not through the ORM: plain rows need none of its bookkeeping,
     # which cost more than the query itself.
     rows = db.session.connection().execute(_my_learning_statement(), {**_member_params(user), "user_id": user.id})
-    today = date.today()
+    today = local_today()
     items = []
     for course_id, title, hours, is_assigned, required, deadline, done, completed_at, total in rows:
         completed = completed_at is not None

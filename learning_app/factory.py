@@ -24,7 +24,8 @@ def create_app(config=None, **overrides):
         hops = int(app.config["TRUSTED_PROXY_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
-    from . import database, extensions, i18n, security
+    from . import database, extensions, i18n, input_guard, security
+    input_guard.init_app(app)
     database.init_app(app)
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))

@@ -25,7 +25,10 @@ def utcnow():
 PathString = String(400).with_variant(String(400, collation="C"), "postgresql")
 
 
-class LabelledEnum(str, enum.Enum):
+class LabelledEnum(enum.StrEnum):
+    # A StrEnum, so that str(member) is its value: a form field filled from a model (SelectField with
+    # obj=...) shows the stored choice. With (str, Enum), str() gave "PositionLevel.SECRETARY", no
+    # option matched, and the browser sent the first one: saving a member demoted a secretary.
     @property
     def label(self):
         return self.LABELS[self.value]

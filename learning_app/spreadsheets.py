@@ -4,6 +4,8 @@ import csv
 import io
 from contextlib import contextmanager
 
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ENCODING_WINDOW = 64 * 1024
 
@@ -13,6 +15,13 @@ def safe_cell(value):
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def safe_sheet_cell(value):
+    """safe_cell for an Excel sheet, which cannot hold C0 control characters (openpyxl refuses them): the
+    web forms refuse them, but a name read from an imported file may carry one, and failed every export."""
+    value = safe_cell(value)
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
 def csv_bytes(header: list[str], rows) -> bytes:

@@ -1,5 +1,11 @@
-"""Forms speak the organisation's local time (BABEL_DEFAULT_TIMEZONE); the database stores UTC."""
-from datetime import datetime, timezone
+"""Forms speak the organisation's local time (BABEL_DEFAULT_TIMEZONE); the database stores UTC.
+
+Days are the organisation's: a day, a month or a date range starts at local midnight (16:00 UTC the
+day before in Asia/Shanghai), never at UTC midnight. Every cut goes through one of these: local_today()
+for today, local_day_range() for a range of dates as the UTC instants a query compares timestamps with,
+and local_date for the local day of a timestamp column in SQL (to group by day or month).
+"""
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -10,6 +16,25 @@ from sqlalchemy.sql.expression import ColumnElement
 
 def _zone():
     return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def local_today() -> date:
+    """Today in the organisation's zone, whatever zone the server's clock is set to."""
+    return utcnow().astimezone(_zone()).date()
+
+
+def local_day_range(first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:
+    """The days first..last (inclusive, either open) as UTC instants: since <= moment < until."""
+    return (_local_midnight(first) if first else None,
+            _local_midnight(last + timedelta(days=1)) if last else None)
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, _zone()).astimezone(timezone.utc)
 
 
 def local_to_utc(moment: datetime | None) -> datetime | None:

@@ -5,15 +5,24 @@ from flask_babel import gettext as _
 
 from learning_app.audit.services import record_audit
 from learning_app.extensions import db
+from learning_app.timezones import local_today
 
 from ..models import Assignment, Course, EnrolmentSource, encode_set
 from .authoring import AuthoringError
 from .learning import ensure_enrolment
 
 
+def check_deadline(deadline: date | None) -> None:
+    """A deadline already passed would make every member overdue at once; today (local) is allowed."""
+    if deadline is not None and deadline < local_today():
+        raise AuthoringError(_("The deadline %(date)s has already passed: choose today or a later day.",
+                               date=deadline.isoformat()))
+
+
 def assign_course(actor, course: Course, org, categories=(), positions=(), required: bool = True,
                   deadline: date | None = None) -> Assignment:
     """Assign to `org` and everything under it; members who join the subtree later are covered too."""
+    check_deadline(deadline)
     if course.published is None:
         raise AuthoringError(_("Only a published course can be assigned."))
     if not (actor.is_admin or actor.can_see_org(org)):

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from learning_app.actions import RuleError
 from learning_app.audit.services import record_audit
+from learning_app.changes import changed_fields
 from learning_app.extensions import db
 
 from ..models import (Chapter, Course, CourseRevision, FileKind, Lesson, LessonFile, LessonKind,
@@ -95,8 +96,15 @@ def editable_revision(course: Course, actor) -> CourseRevision:
 
 
 def update_course(course: Course, actor, **fields) -> CourseRevision:
+    """Change the course's settings in its draft; settings equal to the latest revision's change nothing
+    (a form saved untouched opens no new revision of a published course)."""
+    if "hours" in fields:
+        fields["hours"] = Decimal(str(fields["hours"]))
+    changes = changed_fields(course.latest, fields)
+    if not changes:
+        return course.latest
     revision = editable_revision(course, actor)
-    _apply_fields(revision, fields)
+    _apply_fields(revision, changes)
     db.session.flush()
     return revision
 
@@ -176,11 +184,17 @@ def add_lesson(course: Course, actor, chapter_position: int, title: str, kind: L
 
 
 def update_lesson(course: Course, actor, lesson_key: str, **fields) -> Lesson:
+    """Change a lesson in the draft; values equal to the latest revision's change nothing."""
+    # A blank duration keeps the one read from the file.
+    fields = {name: value for name, value in fields.items()
+              if name in ("title", "body", "required", "duration_seconds")
+              and not (name == "duration_seconds" and value is None)}
+    current = next((lesson for lesson in course.latest.lessons if lesson.key == lesson_key), None)
+    if current is not None and not changed_fields(current, fields):
+        return current
     lesson = lesson_in_draft(course, actor, lesson_key)
-    for name in ("title", "body", "required", "duration_seconds"):
-        # A blank duration keeps the one read from the file.
-        if name in fields and not (name == "duration_seconds" and fields[name] is None):
-            setattr(lesson, name, fields[name])
+    for name, value in fields.items():
+        setattr(lesson, name, value)
     db.session.flush()
     return lesson
 

@@ -1,5 +1,4 @@
 """Members learn: my learning, the catalog, a course, its lessons, progress reports, the ledger."""
-from datetime import date
 from types import SimpleNamespace
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -10,6 +9,7 @@ from learning_app.i18n import gettext as _
 from learning_app.orgs.queries import path_labels, whole_tree
 from learning_app.security import loads_user_alone, reads_with_user, without_transaction
 from learning_app.templating import format_hours
+from learning_app.timezones import local_today
 
 from .. import page_cache, queries
 from ..forms import AssignForm
@@ -55,7 +55,7 @@ def my_learning():
 
 
 def _render_my_learning(member):
-    year = date.today().year
+    year = local_today().year
     hours, required = queries.hours_in_year(member, year), member.yearly_hours_required
     return render_template("courses/learning/my.html", items=_course_cards(queries.my_learning(member)),
                            hours=hours, year=year, required_hours=required,
@@ -176,11 +176,11 @@ def report_progress(course_id, lesson_key):
 @login_required
 def my_hours(year=None):
     _member_required()
-    year = year or date.today().year
+    year = year or local_today().year
     return render_template("courses/learning/hours.html", year=year,
                            entries=queries.ledger_entries(current_user, year),
                            total=queries.hours_in_year(current_user, year),
-                           years=sorted(set(queries.ledger_years(current_user)) | {date.today().year}, reverse=True),
+                           years=sorted(set(queries.ledger_years(current_user)) | {local_today().year}, reverse=True),
                            required_hours=current_user.yearly_hours_required,
                            printable=request.args.get("print") == "1")
 

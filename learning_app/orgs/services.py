@@ -40,6 +40,8 @@ def create_org(actor, name: str, kind: OrgKind, parent: Organization | None) -> 
 
 def rename_org(actor, org: Organization, name: str) -> None:
     old = org.name
+    if name.strip() == old:
+        return
     org.name = name.strip()
     record_audit(actor, "org.rename", org, {"from": old, "to": org.name})
     db.session.flush()

@@ -48,9 +48,9 @@ def create_org():
 
 def _edit_forms(org, nodes):
     rename = RenameOrgForm(obj=org, prefix="rename")
-    move = MoveOrgForm(prefix="move")
-    move.parent_id.choices = [c for c in parent_choices(nodes, queries.path_labels(nodes), exclude_within=org)
-                              if c[0] != org.parent_id]
+    # The current parent is offered and selected: a form saved untouched must not move the node.
+    move = MoveOrgForm(prefix="move", parent_id=org.parent_id)
+    move.parent_id.choices = parent_choices(nodes, queries.path_labels(nodes), exclude_within=org)
     return rename, move
 
 

@@ -21,7 +21,7 @@ def _check_branch(org: Organization):
 
 def update_member(actor, member: User, **changes) -> None:
     """Apply changed fields (real_name, org, category, position, phone) and audit the old and new values."""
-    if "org" in changes:
+    if "org" in changes and changes["org"].id != member.org_id:
         _check_branch(changes["org"])
     diff = {}
     for field, value in changes.items():

@@ -56,9 +56,10 @@ def member_detail(user_id):
 
 
 def _admin_forms(member, nodes, labels, edit_form=None, role_form=None):
-    edit_form = edit_form or MemberForm(obj=member, prefix="edit", data={
-        "category": member.category.value, "position": member.position.value, "org_id": member.org_id})
-    edit_form.org_id.choices = [(n.id, labels[n.id]) for n in nodes if n.kind == OrgKind.BRANCH and n.is_active]
+    edit_form = edit_form or MemberForm(obj=member, prefix="edit")
+    # The member's own branch is offered even when deactivated: a save must not move them to the first one.
+    edit_form.org_id.choices = [(n.id, labels[n.id]) for n in nodes if n.kind == OrgKind.BRANCH
+                                and (n.is_active or n.id == member.org_id)]
     role_form = role_form or RoleGrantForm(prefix="role")
     role_form.org_id.choices = [(0, "—")] + [(n.id, labels[n.id]) for n in nodes if n.is_active]
     return {"edit_form": edit_form, "role_form": role_form}

@@ -1,9 +1,12 @@
 """Question banks and questions; questions pass review before members see them (先审后发)."""
+from types import SimpleNamespace
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from learning_app.actions import RuleError
 from learning_app.audit.services import record_audit
+from learning_app.changes import changed_fields
 from learning_app.extensions import db
 from learning_app.models import Role, utcnow
 
@@ -57,8 +60,24 @@ def import_parsed(author, bank: QuestionBank, parsed: list[ParsedQuestion], sour
     return questions
 
 
+def _same_content(question: Question, parsed: ParsedQuestion) -> bool:
+    stored = {"type": question.type.value, "title": question.title, "stem": question.stem,
+              "options": question.options, "answer": question.answer, "partial_credit": question.partial_credit,
+              "explanation": question.explanation or "", "tags": question.tag_names}
+    posted = {"type": parsed.type, "title": parsed.title[:200], "stem": parsed.stem, "options": parsed.options,
+              "answer": parsed.answer, "partial_credit": parsed.partial_credit,
+              "explanation": parsed.explanation or "",
+              "tags": sorted({tag.strip()[:60] for tag in parsed.tags if tag and tag.strip()})}
+    return not changed_fields(SimpleNamespace(**stored), posted)
+
+
 def edit_question(author, question: Question, parsed: ParsedQuestion) -> Question:
-    """Change a draft in place; a published question gets a new draft that replaces it once approved."""
+    """Change a draft in place; a published question gets a new draft that replaces it once approved.
+    The same content changes nothing (a form saved untouched opens no new version)."""
+    if _same_content(question, parsed):
+        return question
+    if question.status == QuestionStatus.PUBLISHED:
+        question = locked_question(question.id)  # two edits at once: the second finds the first's draft
     if question.status == QuestionStatus.SUBMITTED:
         raise QuestionRuleError(_("The question is awaiting review; it cannot be changed now."))
     if question.status == QuestionStatus.RETIRED:
@@ -102,9 +121,17 @@ def _check_reviewer(reviewer, question):
         raise QuestionRuleError(_("The question is not awaiting review."))
 
 
+def locked_question(question_id: int) -> Question | None:
+    """The question read afresh and locked until commit. Decisions about the versions of one question
+    (a new version, an approval) take the version replaced first, then the new one, so that two at
+    once run one after the other, the second seeing what the first did."""
+    return db.session.get(Question, question_id, with_for_update=True, populate_existing=True)
+
+
 def approve_question(reviewer, question: Question) -> None:
+    old = locked_question(question.replaces_id) if question.replaces_id else None
+    question = locked_question(question.id)
     _check_reviewer(reviewer, question)
-    old = db.session.get(Question, question.replaces_id) if question.replaces_id else None
     if old is not None and old.status != QuestionStatus.PUBLISHED:
         raise QuestionRuleError(_("The version this edit started from has been replaced meanwhile; "
                                   "reject it so the author edits the current version."))

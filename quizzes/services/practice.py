@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from learning_app.extensions import db
 from learning_app.models import utcnow
-from learning_app.timezones import utc_to_local
+from learning_app.timezones import local_today  # a practice day runs from local midnight to midnight
 
 from ..grading import clean_response, score_fraction
 from ..models import PracticeDay, Question, QuestionBank, QuestionStatus, QuestionType
@@ -15,12 +15,6 @@ from ..models import PracticeDay, Question, QuestionBank, QuestionStatus, Questi
 QUESTIONS_PER_DAY = 5
 POINTS_PER_CORRECT = 2
 AUTO_GRADED = [QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.TRUE_FALSE, QuestionType.FILL_BLANK]
-
-
-def local_today() -> date:
-    """Today in the organisation's time zone: a practice day runs from local midnight to midnight,
-    whatever zone the server's clock is set to."""
-    return utc_to_local(utcnow()).date()
 
 
 def _audience(column, value):

@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from learning_app.audit.services import record_audit
+from learning_app.changes import changed_fields
 from learning_app.extensions import db
 
 from ..models import Question, QuestionStatus, QuestionTag, Quiz, QuizItem
@@ -22,9 +23,11 @@ def create_quiz(owner, title: str, **settings) -> Quiz:
 
 
 def update_quiz(owner, quiz: Quiz, **settings) -> None:
-    for name, value in settings.items():
-        if name not in SETTINGS:
-            raise TypeError(f"unknown quiz setting {name}")
+    unknown = set(settings) - set(SETTINGS)
+    if unknown:
+        raise TypeError(f"unknown quiz settings {sorted(unknown)}")
+    # Only what differs is written: a form saved untouched changes nothing.
+    for name, value in changed_fields(quiz, settings).items():
         setattr(quiz, name, value)
     if quiz.opens_at and quiz.closes_at and quiz.closes_at <= quiz.opens_at:
         raise QuestionRuleError(_("The quiz must close after it opens."))

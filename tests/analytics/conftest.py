@@ -13,10 +13,12 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import update
 
+from config import Config
 from courses.bases.models import (Attendance, Base, BaseSession, CollectiveAttendance, CollectiveStudy, Notice,
                                   NoticeStatus, Site)
 from courses.models import (Assignment, Chapter, Course, CourseRevision, Enrolment, EnrolmentSource, Lesson,
@@ -26,7 +28,8 @@ from learning_app.models import MemberCategory, Organization, OrgKind, PositionL
 from quizzes.models import (Attempt, AttemptAnswer, AttemptStatus, Question, QuestionBank, QuestionStatus,
                             QuestionType, Quiz)
 
-TODAY = date.today()
+# The organisation's today (the app counts days from local midnight), not the server's.
+TODAY = datetime.now(ZoneInfo(Config.BABEL_DEFAULT_TIMEZONE)).date()
 YEAR = TODAY.year
 _ids = itertools.count(1)
 

@@ -11,9 +11,38 @@ from courses.services import assignment
 from courses.services.authoring import AuthoringError
 from learning_app.extensions import db
 from learning_app.models import AuditLog, MemberCategory
+from learning_app.timezones import local_today
 from tests.courses.helpers import fresh, location_path
+from tests.html_forms import post_forms
 
 DEADLINE = date.today() + timedelta(days=30)
+
+
+def test_a_deadline_in_the_past_is_refused_and_nothing_is_assigned(supervisor, course, tree):
+    """Every member would be overdue at once (82 were, in the field)."""
+    with pytest.raises(AuthoringError, match="已经过去"):
+        assignment.assign_course(supervisor, course, tree["a1"], deadline=local_today() - timedelta(days=1))
+    db.session.rollback()
+    assert assignment_count() == 0
+
+
+def test_a_deadline_of_today_is_allowed(supervisor, course, tree):
+    created = assignment.assign_course(supervisor, course, tree["a1"], deadline=local_today())
+    db.session.commit()
+    assert fresh(created).deadline == local_today()
+
+
+def test_the_assign_form_shows_a_past_deadline_as_its_error_and_keeps_the_input(client, auth, supervisor,
+                                                                                course, tree):
+    auth.login(supervisor)
+    yesterday = local_today() - timedelta(days=1)
+    response = client.post(f"/courses/{course.id}/assign", data={
+        "org_id": tree["a2"].id, "required": "y", "deadline": yesterday.isoformat(), "positions": "secretary"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and assignment_count() == 0
+    assert "invalid-feedback" in page and f"截止日期 {yesterday.isoformat()} 已经过去" in page
+    [form] = [form for form in post_forms(page, "") if ("deadline", yesterday.isoformat()) in form.fields]
+    assert ("positions", "secretary") in form.fields and ("org_id", str(tree["a2"].id)) in form.fields
 
 
 def assignment_count():
@@ -99,9 +128,15 @@ def test_a_course_assigned_twice_shows_once_with_the_earliest_deadline_and_requi
     assert page.count("指派课程") == 1 and DEADLINE.isoformat() in page and later.isoformat() not in page
 
 
-def test_overdue_when_deadline_passed(supervisor, course, tree, make_user):
-    assignment.assign_course(supervisor, course, tree["a1"], deadline=date.today() - timedelta(days=1))
+def _let_deadline_pass(created, days=1):
+    """An assignment whose deadline has passed since (none can be given a past deadline)."""
+    created.deadline = local_today() - timedelta(days=days)
     db.session.commit()
+    return created.deadline
+
+
+def test_overdue_when_deadline_passed(supervisor, course, tree, make_user):
+    _let_deadline_pass(assignment.assign_course(supervisor, course, tree["a1"], deadline=DEADLINE))
     [item] = queries.my_learning(make_user(tree["a1"]))
     assert item["overdue"] is True and item["percent"] == 0
 
@@ -109,8 +144,7 @@ def test_overdue_when_deadline_passed(supervisor, course, tree, make_user):
 def test_my_learning_cards_show_link_hours_and_deadline_or_overdue(client, auth, supervisor, course, tree,
                                                                    make_user, author, make_course):
     due_course = make_course(author, lessons=["article"], title="按期课程", hours=2.5)
-    yesterday = date.today() - timedelta(days=1)
-    assignment.assign_course(supervisor, course, tree["a1"], deadline=yesterday)
+    yesterday = _let_deadline_pass(assignment.assign_course(supervisor, course, tree["a1"], deadline=DEADLINE))
     assignment.assign_course(supervisor, due_course, tree["a1"], deadline=DEADLINE)
     db.session.commit()
     page = my_page(client, auth, make_user(tree["a1"]))

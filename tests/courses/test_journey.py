@@ -82,7 +82,7 @@ def test_author_to_member_journey_credits_hours_once(app, tree, make_user, clock
     assert course.published is not None and course.published.number == 1
 
     boss = login(app, supervisor)
-    deadline = date(2026, 12, 31)
+    deadline = date.today() + timedelta(days=30)  # a deadline in the past is refused
     boss.post(f"/courses/{course_id}/assign", data={
         "org_id": tree["general_a"].id, "required": "y", "deadline": deadline.isoformat()})
 

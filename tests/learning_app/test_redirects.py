@@ -1,6 +1,8 @@
 """Only same-site paths are followed after login and after a language change: a hostile `next`
 (control characters, backslashes, extra slashes, percent-encoded forms, schemes, leading spaces)
 lands on the home page instead of another site."""
+import re
+
 import pytest
 
 from tests.conftest import PASSWORD
@@ -27,36 +29,47 @@ def member(tree, make_user):
 
 
 def log_in_with_next(client, member, target):
-    response = client.post("/auth/login", query_string={"next": target},
-                           data={"login_id": member.login_id, "password": PASSWORD})
-    assert response.status_code == 302
-    return response.headers["Location"]
+    return client.post("/auth/login", query_string={"next": target},
+                       data={"login_id": member.login_id, "password": PASSWORD})
 
 
 def change_language_with_next(client, target):
-    response = client.post("/language", data={"language": "en", "next": target})
-    assert response.status_code == 302
-    return response.headers["Location"]
+    return client.post("/language", data={"language": "en", "next": target})
+
+
+# Control characters but tab, CR and LF never reach a view: the input guard refuses the request.
+REFUSED_WHOLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def assert_sent_home(response, target):
+    if REFUSED_WHOLE.search(target):
+        assert response.status_code == 400 and "Location" not in response.headers
+    else:
+        assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def assert_followed(response, target):
+    assert response.status_code == 302 and response.headers["Location"] == target
 
 
 @pytest.mark.parametrize("target", HOSTILE_TARGETS)
 def test_login_sends_a_hostile_next_home(client, member, target):
-    assert log_in_with_next(client, member, target) == "/"
+    assert_sent_home(log_in_with_next(client, member, target), target)
 
 
 @pytest.mark.parametrize("target", GOOD_TARGETS)
 def test_login_follows_a_path_on_this_site_with_its_query(client, member, target):
-    assert log_in_with_next(client, member, target) == target
+    assert_followed(log_in_with_next(client, member, target), target)
 
 
 @pytest.mark.parametrize("target", HOSTILE_TARGETS)
 def test_language_change_sends_a_hostile_next_home(client, target):
-    assert change_language_with_next(client, target) == "/"
+    assert_sent_home(change_language_with_next(client, target), target)
 
 
 @pytest.mark.parametrize("target", GOOD_TARGETS)
 def test_language_change_returns_to_the_page_it_was_made_on(client, target):
-    assert change_language_with_next(client, target) == target
+    assert_followed(change_language_with_next(client, target), target)
 
 
 def test_the_login_page_reached_through_the_login_wall_returns_to_the_page_asked_for(client, member):

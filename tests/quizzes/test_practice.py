@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from courses.models import encode_set
+from learning_app import timezones
 from learning_app.extensions import db
 from learning_app.models import User, utcnow
 from quizzes.models import PracticeDay, Question, QuestionStatus, QuestionType
@@ -234,7 +235,7 @@ def test_the_practice_day_follows_the_organisations_time_zone(member, bank, make
                                                               utc_hour, local_day):
     """Asia/Shanghai is UTC+8: the day changes at 16:00 UTC, whatever the server's own clock zone."""
     fill(bank, make_question, 2)
-    monkeypatch.setattr(practice, "utcnow", lambda: datetime(2025, 3, 9, utc_hour, 30, tzinfo=timezone.utc))
+    monkeypatch.setattr(timezones, "utcnow", lambda: datetime(2025, 3, 9, utc_hour, 30, tzinfo=timezone.utc))
     assert practice.local_today() == local_day
     practice_day = practice.todays_practice(member)
     practice.answer_practice(member, practice_day, {})

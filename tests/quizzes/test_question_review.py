@@ -1,13 +1,17 @@
 """Questions pass review before members see them (先审后发): nobody approves their own questions."""
+import threading
+import time
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from learning_app.extensions import db
-from learning_app.models import AuditLog
-from quizzes.models import QuestionStatus
+from learning_app.models import AuditLog, User
+from quizzes.models import Question, QuestionStatus
 from quizzes.services import banks
 from quizzes.services.banks import QuestionRuleError
 from tests.conftest import Auth
+from tests.concurrency import on_postgres
 from tests.quizzes.helpers import fresh, location, parsed_question
 
 
@@ -142,3 +146,90 @@ def test_bulk_approval_is_all_or_nothing(login, make_user, make_bank, make_quest
     own = submitted(make_bank(author_reviewer), make_question)
     client.post("/quizzes/review/approve", data={"question_id": [more[0].id, own.id, more[1].id]})
     assert {fresh(q).status for q in more + [own]} == {QuestionStatus.SUBMITTED}
+
+
+# --- decisions at the same moment (PostgreSQL) ---------------------------------------------------------
+
+def _second_runs_into_first(app, first, second):
+    """first() runs and flushes in one transaction, which stays open until second(), in another thread
+    and transaction, is waiting for a lock (or 3 seconds went by); then the first commits. Returns what
+    second() returned, or the QuestionRuleError it raised."""
+    flushed, release = threading.Event(), threading.Event()
+    outcome, errors = {}, []
+
+    def run_first():
+        try:
+            with app.app_context():
+                first()
+                flushed.set()
+                release.wait(10)
+                db.session.commit()
+        except Exception as error:  # reported below
+            errors.append(error)
+            flushed.set()
+
+    def run_second():
+        try:
+            with app.app_context():
+                flushed.wait(10)
+                try:
+                    outcome["value"] = second()
+                    db.session.commit()
+                except QuestionRuleError as error:
+                    db.session.rollback()
+                    outcome["value"] = error
+        except Exception as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=run_first), threading.Thread(target=run_second)]
+    for thread in threads:
+        thread.start()
+    flushed.wait(10)
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline and not db.session.scalar(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")):
+        db.session.rollback()
+        time.sleep(0.05)
+    db.session.rollback()
+    release.set()
+    for thread in threads:
+        thread.join(20)
+    assert errors == []
+    return outcome.get("value")
+
+
+@on_postgres
+def test_two_new_versions_approved_at_once_publish_only_one(app, make_user, author, reviewer, bank, make_question):
+    """Two pending versions of one published question, approved by two reviewers at the same moment: the
+    second approval is refused with a message (it would silently undo the first), not published too."""
+    second_reviewer = make_user(roles=["reviewer"])
+    question = make_question(bank, stem="旧题干")
+    versions = [banks.add_question(author, bank, parsed_question(stem=stem)) for stem in ("甲版", "乙版")]
+    for version in versions:
+        version.replaces_id, version.status = question.id, QuestionStatus.SUBMITTED
+    db.session.commit()
+    ids = [question.id] + [version.id for version in versions]
+    reviewer_ids = [reviewer.id, second_reviewer.id]
+
+    def approve(index):
+        return lambda: banks.approve_question(db.session.get(User, reviewer_ids[index]),
+                                              db.session.get(Question, ids[index + 1]))
+    refusal = _second_runs_into_first(app, approve(0), approve(1))
+    db.session.expire_all()
+    statuses = [db.session.get(Question, id).status for id in ids]
+    assert statuses == [QuestionStatus.RETIRED, QuestionStatus.PUBLISHED, QuestionStatus.SUBMITTED]
+    assert isinstance(refusal, QuestionRuleError) and "已被替换" in str(refusal)
+
+
+@on_postgres
+def test_two_edits_of_a_published_question_at_once_leave_one_new_version(app, author, bank, make_question):
+    question = make_question(bank, stem="旧题干")
+    question_id = question.id
+
+    def edit(stem):
+        return lambda: banks.edit_question(db.session.get(User, author.id), db.session.get(Question, question_id),
+                                           parsed_question(stem=stem))
+    _second_runs_into_first(app, edit("甲版"), edit("乙版"))
+    db.session.expire_all()
+    pending = db.session.scalars(select(Question).where(Question.replaces_id == question_id)).all()
+    assert [(version.stem, version.status) for version in pending] == [("乙版", QuestionStatus.DRAFT)]

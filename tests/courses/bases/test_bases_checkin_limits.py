@@ -2,8 +2,6 @@
 database (so every worker and process sees the same count), every refusal audited.
 
 In the field test 300 wrong codes in 20 s met no limit and the right code then worked."""
-import os
-import threading
 from datetime import timedelta
 
 import pytest
@@ -17,6 +15,7 @@ from learning_app import create_app
 from learning_app.actions import perform
 from learning_app.extensions import db
 from learning_app.models import User, utcnow
+from tests.concurrency import on_postgres, run_at_once
 from tests.conftest import PASSWORD
 from tests.courses.bases.helpers import NOW, audits, count, ledger
 
@@ -311,37 +310,14 @@ def _session_with_member(instance):
 
 # --- at once, on a real database server --------------------------------------------------------------
 
-needs_postgresql = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
-                                      reason="concurrent tries need a real database server (PostgreSQL)")
-
-
 def _race(app, attempts):
-    """Run (user_id, code) attempts in threads, each with its own connection, released at one barrier."""
-    barrier = threading.Barrier(len(attempts))
-    messages, errors = [], []
-
-    def run(session_id, user_id, code):
-        try:
-            with app.app_context():
-                user = db.session.get(User, user_id)
-                target = db.session.get(BaseSession, session_id)
-                target.invitations  # loaded before the race
-                user.org
-                barrier.wait(timeout=30)
-                messages.append(attempt(user, target, code))
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(repr(error))
-
-    threads = [threading.Thread(target=run, args=item) for item in attempts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
-    return messages
+    """Run (session id, user id, code) attempts at once (tests/concurrency.py); the messages shown."""
+    def work(session_id, user_id, code):
+        return lambda: attempt(db.session.get(User, user_id), db.session.get(BaseSession, session_id), code)
+    return run_at_once(app, [work(*item) for item in attempts])
 
 
-@needs_postgresql
+@on_postgres
 def test_wrong_codes_sent_at_once_never_exceed_the_member_limit(app, world, session, per_member):
     member = world["member_a1"]
     codes = [wrong_code(session, offset=i + 1) for i in range(11)] + [right_code(session)]  # 12: within the pool
@@ -354,7 +330,7 @@ def test_wrong_codes_sent_at_once_never_exceed_the_member_limit(app, world, sess
         assert messages.count("checked in") == 1
 
 
-@needs_postgresql
+@on_postgres
 @pytest.mark.app_config(CHECKIN_WRONG_CODES_PER_SESSION=4)
 def test_a_crowd_at_once_never_exceeds_the_session_ceiling(app, world, session, make_user):
     crowd = [make_user(world["a1"]) for _ in range(12)]
