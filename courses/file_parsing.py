@@ -80,9 +80,10 @@ def _cut_short(name: str) -> Unparsable:
 def parse_media(path: Path, demuxer: str, name: str) -> Parsed:
     import av
     try:
-        with av.open(str(path), format=demuxer) as container:
+        # Tags in another encoding than UTF-8 (a title written by a GBK encoder) say nothing of the media.
+        with av.open(str(path), format=demuxer, metadata_errors="ignore") as container:
             found = _media_found(container)
-    except av.FFmpegError:
+    except Exception:  # noqa: BLE001 - hostile input: whatever the parser raises, the file does not parse
         raise _damaged(name, demuxer) from None
     has_stream, has_video, stated, played = found
     if not has_stream:

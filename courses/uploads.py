@@ -151,6 +151,16 @@ def _check_kind_and_size(filename: str, kind: FileKind, allowed: set[FileKind], 
         raise UploadRefused(_("“%(name)s” is larger than %(limit)s.", name=filename, limit=human_size(limit)))
 
 
+def _kind_while_copying(claimed: FileKind, allowed: set[FileKind]) -> FileKind:
+    """The kind whose limits apply while the file is copied. The first bytes of a media container do not
+    say whether it holds video (a WebM or MP4 may be sound alone, an Ogg may be a film): the parser decides
+    that once the file is on disk, so an allowed media kind stands in until then."""
+    media = {FileKind.AUDIO, FileKind.VIDEO}
+    if claimed in media and claimed not in allowed and allowed & media:
+        return max(allowed & media, key=limit_for)
+    return claimed
+
+
 def _copy_checked(stream, temporary: Path, filename: str, allowed: set[FileKind]) -> tuple[bytes, int, str]:
     """Write the upload to `temporary`, refusing early what its first bytes or its size rule out."""
     digest, size = hashlib.sha256(), 0
@@ -160,11 +170,12 @@ def _copy_checked(stream, temporary: Path, filename: str, allowed: set[FileKind]
         probe = Recognised(FileKind.OFFICE, "", "") if zipped else recognise(head, None, filename)
         if probe is None:
             raise _not_accepted(filename)
-        _check_kind_and_size(filename, probe.kind, allowed, 0)
+        kind = _kind_while_copying(probe.kind, allowed)
+        _check_kind_and_size(filename, kind, allowed, 0)
         chunk = head
         while chunk:
             size += len(chunk)
-            _check_kind_and_size(filename, probe.kind, allowed, size)
+            _check_kind_and_size(filename, kind, allowed, size)
             digest.update(chunk)
             out.write(chunk)
             chunk = stream.read(CHUNK)

@@ -162,3 +162,36 @@ def draft(author):
     authoring.add_chapter(course, author, "第一章")
     db.session.commit()
     return course
+
+
+def remuxed(folder, fixture, fmt, title, **options) -> bytes:
+    """The fixture's streams in a new container with a title tag (PyAV writes it as UTF-8)."""
+    import av
+    target = folder / f"remuxed.{fmt}"
+    with av.open(str(FIXTURES / fixture)) as source, av.open(str(target), "w", format=fmt, **options) as out:
+        out.metadata["title"] = title
+        streams = {stream.index: out.add_stream_from_template(stream) for stream in source.streams
+                   if stream.type in ("audio", "video")}
+        for packet in source.demux():
+            if packet.dts is not None and packet.stream.index in streams:
+                packet.stream = streams[packet.stream.index]
+                out.mux(packet)
+    return target.read_bytes()
+
+
+def test_a_title_tag_that_is_not_utf8_does_not_refuse_the_video(upload_dir, tmp_path):
+    """A Chinese encoder may write its tags in GBK: the media are what count (this gave HTTP 500)."""
+    data = remuxed(tmp_path, "lesson.mp4", "mp4", "TITLE-XY")
+    gbk = "党员学习".encode("gbk")
+    assert len(gbk) == len(b"TITLE-XY") and b"TITLE-XY" in data
+    saved = save_upload(io.BytesIO(data.replace(b"TITLE-XY", gbk)), "微党课.mp4", ALL_KINDS)
+    assert saved.recognised.kind == FileKind.VIDEO and saved.duration_seconds
+
+
+def test_sound_alone_in_a_webm_is_accepted_for_an_audio_lesson(upload_dir, tmp_path):
+    """A WebM's first bytes look like a video; the parser finds only sound, so it is audio."""
+    data = remuxed(tmp_path, "lesson.ogg", "webm", "音频")
+    saved = save_upload(io.BytesIO(data), "讲座录音.webm", {FileKind.AUDIO})
+    assert (saved.recognised.kind, saved.recognised.mime_type) == (FileKind.AUDIO, "audio/webm")
+    with pytest.raises(UploadRefused):  # and it is no video
+        save_upload(io.BytesIO(data), "讲座录音.webm", {FileKind.VIDEO})
