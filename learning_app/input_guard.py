@@ -21,7 +21,9 @@ from werkzeug.exceptions import BadRequest
 
 from .errors import render_error
 
-CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# And half a UTF-16 surrogate pair, which only JSON can carry ("\ud800"): it cannot be encoded as UTF-8,
+# so the database refuses it and a page showing it fails.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 
 class ControlCharacterInInput(BadRequest):

@@ -113,7 +113,8 @@ def test_a_png_html_polyglot_is_served_as_an_image_in_a_sandbox(app, tmp_path, m
 
 
 def _nul_requests(url, methods):
-    """A NUL in a query argument, a form field and a JSON string, for each method the route answers."""
+    """A NUL in a query argument, a form field and a JSON string (and a lone surrogate in JSON), for each
+    method the route answers."""
     query = f"{url}{'&' if '?' in url else '?'}q=a%00"
     if "GET" in methods:
         yield "GET", query, {}
@@ -122,6 +123,9 @@ def _nul_requests(url, methods):
         yield "POST", url, {"data": {"title": "a\x00", "comment": "b"}}
         yield "POST", url, {"data": {"comment": "a\x0bb"}}
         yield "POST", url, {"json": {"response": "a\x00"}}
+        # Half a surrogate pair: only JSON carries one, and it cannot be stored or shown as UTF-8.
+        yield "POST", url, {"data": '{"response": "a\\ud800", "token": "\\udfff"}',
+                            "content_type": "application/json"}
 
 
 def test_control_characters_are_refused_on_every_route(app, tmp_path):
