@@ -306,7 +306,6 @@ class LessonProgress(db.Model):
     position_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_report_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    view_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Each page view gets a token; only the newest one earns time (no two tabs doubling it).
     view_token: Mapped[str | None] = mapped_column(String(32))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

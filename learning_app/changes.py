@@ -1,6 +1,8 @@
 """What an edit form really changes: a form saved untouched must change nothing (no new revision, no
 audit entry, not even a timestamp), so services compare what was posted with what is stored first."""
-from datetime import datetime, timezone
+from datetime import datetime
+
+from .timezones import as_utc
 
 
 def same_value(stored, posted) -> bool:
@@ -8,12 +10,8 @@ def same_value(stored, posted) -> bool:
         # Browsers send a textarea's line breaks as CRLF, whichever were stored.
         return stored.replace("\r\n", "\n") == posted.replace("\r\n", "\n")
     if isinstance(stored, datetime) and isinstance(posted, datetime):
-        return _as_utc(stored) == _as_utc(posted)  # SQLite gives back naive UTC datetimes
+        return as_utc(stored) == as_utc(posted)
     return stored == posted
-
-
-def _as_utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
 def changed_fields(stored, fields: dict) -> dict:

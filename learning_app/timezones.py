@@ -22,6 +22,13 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def as_utc(moment: datetime | None) -> datetime | None:
+    """A stored moment as an aware UTC datetime: SQLite gives back naive datetimes, stored in UTC."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
 def local_today() -> date:
     """Today in the organisation's zone, whatever zone the server's clock is set to."""
     return utcnow().astimezone(_zone()).date()

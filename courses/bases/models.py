@@ -241,8 +241,6 @@ class CheckInTries(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     wrong_codes: Mapped[int] = mapped_column(Integer, default=0)
 
-    user: Mapped[User] = relationship(lazy="joined")
-
     def __repr__(self):
         return f"<CheckInTries session={self.session_id} user={self.user_id} wrong={self.wrong_codes}>"
 

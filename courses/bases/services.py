@@ -13,9 +13,10 @@ from learning_app.actions import RuleError
 from learning_app.audit.services import record_audit
 from learning_app.extensions import db
 from learning_app.models import Role, utcnow
+from learning_app.timezones import as_utc
 
 from ..models import Course, EnrolmentSource, LessonProgress
-from ..services.learning import _aware, check_course_completion, ensure_enrolment
+from ..services.learning import check_course_completion, ensure_enrolment
 from ..services.ledger import credit_study_hours
 from . import checkin, queries, roll_call
 from .models import (Attendance, Base, BasePhoto, BaseSession, CheckInTries, CollectiveAttendance, CollectiveStudy,
@@ -119,7 +120,7 @@ def record_collective_study(actor, site: Site, title: str, held_at, minutes: int
     unknown or repeated number, or a member outside the site's organisation, refuses the whole record."""
     if not site.can_manage(actor):
         raise BaseRuleError(_("Only the site's staff record its collective study."))
-    if _aware(held_at) > utcnow() + timedelta(minutes=5):
+    if as_utc(held_at) > utcnow() + timedelta(minutes=5):
         raise BaseRuleError(_("A collective study is recorded after it was held, not before."))
     attendees, problems = roll_call.read_attendees(site, attendee_ids, member_numbers)
     if problems:
@@ -145,13 +146,13 @@ def _credit_attendee(actor, study: CollectiveStudy, user) -> None:
             db.session.flush()
     except IntegrityError:
         return  # already recorded: credited once
-    credit_study_hours(user, "collective_study", study.id, study.hours, study.title, _aware(study.held_at))
+    credit_study_hours(user, "collective_study", study.id, study.hours, study.title, as_utc(study.held_at))
     course = study.course
     if course is not None and course.published is not None:
         ensure_enrolment(user, course, EnrolmentSource.ASSIGNED)
         for key in sorted(key for key in study.lesson_keys.split(",") if key):  # one order: see above
             _complete_lesson_for(user, course, key, study)
-        check_course_completion(user, course, _aware(study.held_at))
+        check_course_completion(user, course, as_utc(study.held_at))
 
 
 def _complete_lesson_for(user, course, key, study):
@@ -161,7 +162,7 @@ def _complete_lesson_for(user, course, key, study):
         progress = LessonProgress(user_id=user.id, course_id=course.id, lesson_key=key)
         db.session.add(progress)
     if progress.completed_at is None:
-        progress.completed_at = _aware(study.held_at)
+        progress.completed_at = as_utc(study.held_at)
     db.session.flush()
 
 
@@ -244,7 +245,7 @@ def sign_up(user, session: BaseSession, now=None) -> SignUp:
     now = now or utcnow()
     if not session.invites(user):
         raise BaseRuleError(_("Your organisation is not invited to this session."))
-    if now >= _aware(session.ends_at):
+    if now >= as_utc(session.ends_at):
         raise BaseRuleError(_("This session is over."))
     if db.session.scalar(select(SignUp.id).where(SignUp.session_id == session.id, SignUp.user_id == user.id)):
         raise BaseRuleError(_("You have already signed up."))
@@ -279,7 +280,7 @@ def check_in(user, session: BaseSession, code: str, now=None) -> Attendance:
     now = now or utcnow()
     if not session.invites(user):
         raise BaseRuleError(_("Your organisation is not invited to this session."))
-    if now < _aware(session.starts_at) - EARLY_CHECKIN or now > _aware(session.ends_at):
+    if now < as_utc(session.starts_at) - EARLY_CHECKIN or now > as_utc(session.ends_at):
         raise BaseRuleError(_("Check-in is open only during the session."))
     if not session.admits(user):
         raise BaseRuleError(_("This session admits only members who signed up. "
@@ -360,7 +361,7 @@ def mark_attendance(actor, session: BaseSession, user, reason: str, now=None) ->
         raise BaseRuleError(_("%(name)s did not sign up, and this session does not accept walk-ins. "
                               "Accept walk-ins on the session page to admit them.", name=user.real_name))
     now = now or utcnow()
-    if now < _aware(session.starts_at) - EARLY_CHECKIN:
+    if now < as_utc(session.starts_at) - EARLY_CHECKIN:
         raise BaseRuleError(_("Attendance can be marked once the session has begun."))
     attendance = _attend(user, session, "manual", actor, reason.strip(), now)
     record_audit(actor, "base.mark_attendance", session, {"user_id": user.id, "reason": reason.strip()[:300]})

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from math import ceil
 
 from flask_babel import gettext as _
@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from learning_app.extensions import db
 from learning_app.models import utcnow
+from learning_app.timezones import as_utc
 
 from ..completion import extra_requirements_met
 from ..models import Course, Enrolment, EnrolmentSource, Lesson, LessonProgress, StudyClock
@@ -23,13 +24,6 @@ MAX_SECONDS_PER_REPORT = 60.0
 
 class LearningError(ValueError):
     """A report the server cannot accept; the message is for the member."""
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    # SQLite returns naive datetimes; they were stored in UTC.
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment
 
 
 def ensure_enrolment(user, course: Course, source: EnrolmentSource) -> Enrolment:
@@ -54,9 +48,8 @@ def open_lesson(user, course: Course, lesson: Lesson, source: EnrolmentSource, n
     ensure_enrolment(user, course, source)
     progress = _progress_for(user, course, lesson)
     progress.view_token = secrets.token_hex(16)
-    progress.view_started_at = now
     # A report may have run ahead of the clock by the tolerance; a new view does not undo that.
-    last = _aware(progress.last_report_at)
+    last = as_utc(progress.last_report_at)
     progress.last_report_at = max(now, last) if last else now
     db.session.flush()
     return progress
@@ -104,8 +97,8 @@ def _locked_clock(user) -> StudyClock:
 def _credit_start(clock: StudyClock, progress: LessonProgress) -> datetime:
     """From when time may be credited to this lesson: not before this view of it was last credited
     (or opened), nor before the member's clock, which other lessons may have moved on."""
-    last = _aware(progress.last_report_at)
-    credited_until = _aware(clock.credited_until)
+    last = as_utc(progress.last_report_at)
+    credited_until = as_utc(clock.credited_until)
     return max(last, credited_until) if credited_until else last
 
 
@@ -219,7 +212,7 @@ def complete_courses_left_incomplete() -> int:
     completed = 0
     for user_id, course_id, finished_at in candidates:
         user, course = db.session.get(User, user_id), db.session.get(Course, course_id)
-        completed += check_course_completion(user, course, _aware(finished_at) or utcnow())
+        completed += check_course_completion(user, course, as_utc(finished_at) or utcnow())
     return completed
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import random
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from flask import current_app
@@ -23,6 +23,7 @@ from courses.services.learning import check_course_completion
 from learning_app.extensions import db
 from learning_app.kept import keep
 from learning_app.models import utcnow
+from learning_app.timezones import as_utc
 from learning_app.security import sign_in_parameters, signed_in_user_may_act
 
 from ..grading import clean_response, score_fraction
@@ -41,12 +42,6 @@ class AttemptError(ValueError):
     def __init__(self, message, closed=False):
         super().__init__(message)
         self.closed = closed
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment
 
 
 def open_attempt(user, quiz: Quiz) -> Attempt | None:
@@ -72,7 +67,7 @@ def start_or_resume(user, quiz: Quiz, now=None) -> Attempt:
     if quiz.time_limit_minutes:
         deadline = now + timedelta(minutes=quiz.time_limit_minutes)
     if quiz.closes_at:
-        deadline = min(deadline, aware(quiz.closes_at)) if deadline else aware(quiz.closes_at)
+        deadline = min(deadline, as_utc(quiz.closes_at)) if deadline else as_utc(quiz.closes_at)
     attempt = Attempt(quiz_id=quiz.id, user_id=user.id, number=number, started_at=now, deadline_at=deadline,
                       open_slot=1)
     try:
@@ -92,9 +87,9 @@ def start_or_resume(user, quiz: Quiz, now=None) -> Attempt:
 def _check_can_start(user, quiz: Quiz, now) -> None:
     if not quiz.is_published:
         raise AttemptError(_("This quiz is not open."))
-    if quiz.opens_at and now < aware(quiz.opens_at):
-        raise AttemptError(_("This quiz opens at %(when)s.", when=aware(quiz.opens_at).strftime("%Y-%m-%d %H:%M")))
-    if quiz.closes_at and now >= aware(quiz.closes_at):
+    if quiz.opens_at and now < as_utc(quiz.opens_at):
+        raise AttemptError(_("This quiz opens at %(when)s.", when=as_utc(quiz.opens_at).strftime("%Y-%m-%d %H:%M")))
+    if quiz.closes_at and now >= as_utc(quiz.closes_at):
         raise AttemptError(_("This quiz has closed."))
     if quiz.max_attempts and attempts_used(user, quiz) >= quiz.max_attempts:
         raise AttemptError(_("You have used all %(count)s attempts.", count=quiz.max_attempts))
@@ -175,7 +170,7 @@ def save_locked_answer(user, slot: AnswerSlot, response, now=None) -> tuple[obje
         raise AttemptError(_("This is not your attempt."))
     if slot.open_slot != 1:
         raise AttemptError(_("This attempt has been submitted; answers can no longer change."), closed=True)
-    if slot.deadline_at and now > aware(slot.deadline_at) + GRACE:
+    if slot.deadline_at and now > as_utc(slot.deadline_at) + GRACE:
         finish_if_expired(db.session.get(Attempt, slot.attempt_id), now)
         raise AttemptError(_("Time is up: the attempt was submitted with the answers saved before the deadline."),
                            closed=True)
@@ -307,8 +302,8 @@ def finish_if_expired(attempt: Attempt, now=None) -> bool:
     now = now or utcnow()
     if attempt.open_slot != 1:
         return True
-    if attempt.deadline_at and now > aware(attempt.deadline_at) + GRACE:
-        _close_and_grade(attempt, aware(attempt.deadline_at))
+    if attempt.deadline_at and now > as_utc(attempt.deadline_at) + GRACE:
+        _close_and_grade(attempt, as_utc(attempt.deadline_at))
         return True
     return False
 
@@ -426,5 +421,5 @@ def may_see_review(attempt: Attempt, now=None) -> bool:
     if attempt.open_slot == 1 or policy == "never":
         return False
     if policy == "after_close":
-        return bool(attempt.quiz.closes_at) and now >= aware(attempt.quiz.closes_at)
+        return bool(attempt.quiz.closes_at) and now >= as_utc(attempt.quiz.closes_at)
     return True

@@ -91,6 +91,12 @@ def _pending_path(token):
     return Path(current_app.instance_path) / "question-imports" / f"{token}.upload"
 
 
+def _discard_pending_import():
+    pending = session.pop("question_import", None)
+    if pending:
+        _pending_path(pending["token"]).unlink(missing_ok=True)
+
+
 @bp.route("/banks/<int:bank_id>/import", methods=["POST"])
 @login_required
 def preview_import(bank_id):
@@ -101,18 +107,22 @@ def preview_import(bank_id):
         flash(_("Choose a file to upload."), "error")
         return redirect(url_for("quizzes.view_bank", bank_id=bank.id))
     name = form.file.data.filename or "questions"
+    _discard_pending_import()  # an earlier preview not confirmed: this one replaces it
     token = secrets.token_urlsafe(16)
     path = _pending_path(token)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as kept:  # kept for the confirmation, copied in chunks: never whole in memory
-        shutil.copyfileobj(form.file.data.stream, kept, 1024 * 1024)
     try:
+        with open(path, "wb") as kept:  # kept for the confirmation, copied in chunks: never whole in memory
+            shutil.copyfileobj(form.file.data.stream, kept, 1024 * 1024)
         with open(path, "rb") as source:
             parsed = parse_questions(source, name)
     except QuestionImportError as error:
         path.unlink(missing_ok=True)
         return render_template("quizzes/authoring/import_preview.html", bank=bank, error=str(error),
                                parsed=[], name=name), 400
+    except BaseException:
+        path.unlink(missing_ok=True)  # nothing will confirm it
+        raise
     session["question_import"] = {"token": token, "name": os.path.basename(name)[:200], "bank": bank.id}
     return render_template("quizzes/authoring/import_preview.html", bank=bank, parsed=parsed, error=None,
                            name=name, plain=True)
@@ -220,11 +230,10 @@ def _quiz_choices(form):
 
 
 def _quiz_settings(form) -> dict:
-    aware = local_to_utc
     return {"title": form.title.data.strip(), "description": form.description.data or "",
             "course_id": form.course_id.data or None, "org_id": form.org_id.data or None,
-            "time_limit_minutes": form.time_limit_minutes.data, "opens_at": aware(form.opens_at.data),
-            "closes_at": aware(form.closes_at.data), "max_attempts": form.max_attempts.data,
+            "time_limit_minutes": form.time_limit_minutes.data, "opens_at": local_to_utc(form.opens_at.data),
+            "closes_at": local_to_utc(form.closes_at.data), "max_attempts": form.max_attempts.data,
             "pass_percent": float(form.pass_percent.data), "grading_method": form.grading_method.data,
             "review_policy": form.review_policy.data, "shuffle_questions": form.shuffle_questions.data,
             "shuffle_options": form.shuffle_options.data}

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 
 from learning_app.extensions import db
 from learning_app.models import utcnow
+from learning_app.timezones import as_utc
 from learning_app.security import (checks_user_in_statement, ensure_transaction, loads_user_alone,
                                    signed_in_user, without_transaction)
 
@@ -63,7 +64,7 @@ def take_attempt(attempt_id):
     if attempt_services.finish_if_expired(attempt):
         db.session.commit()
         return redirect(url_for("quizzes.attempt_result", attempt_id=attempt.id))
-    deadline = attempt_services.aware(attempt.deadline_at)
+    deadline = as_utc(attempt.deadline_at)
     seconds_left = max(0, int((deadline - utcnow()).total_seconds())) if deadline else None
     return render_template("quizzes/taking/attempt.html", attempt=attempt, quiz=attempt.quiz,
                            options={a.position: _display_options(a) for a in attempt.answers},

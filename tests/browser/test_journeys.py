@@ -5,7 +5,6 @@ needed and that its last page still worked, and leaves a screenshot in test-arti
 """
 import os
 import re
-import time
 from datetime import timedelta
 from pathlib import Path
 

@@ -11,6 +11,7 @@ from courses.models import Enrolment, EnrolmentSource, StudyHoursEntry
 from courses.services import learning
 from learning_app.extensions import db
 from learning_app.models import User
+from learning_app.timezones import as_utc
 from quizzes.models import (Attempt, AttemptAnswer, AttemptStatus, GradingMethod, Question, QuestionStatus,
                             ReviewPolicy)
 from quizzes.services import attempts, banks, quizzes
@@ -246,7 +247,7 @@ def test_the_quiz_can_only_be_started_inside_its_window(member, author, bank, ma
     db.session.rollback()
     assert attempt_ids(member, quiz) == []
     attempt = attempts.start_or_resume(member, quiz, now=at(minutes=10))
-    assert attempts.aware(attempt.deadline_at) == at(minutes=70)  # the close is the deadline
+    assert as_utc(attempt.deadline_at) == at(minutes=70)  # the close is the deadline
 
 
 def test_an_unpublished_quiz_cannot_be_started(member, author, bank, make_question, make_quiz):
@@ -258,10 +259,10 @@ def test_an_unpublished_quiz_cannot_be_started(member, author, bank, make_questi
 def test_the_deadline_is_the_earlier_of_the_time_limit_and_the_close(member, author, bank, make_question,
                                                                      make_quiz):
     quiz = make_quiz(author, make_question(bank, "single"), time_limit_minutes=30, closes_at=at(minutes=20))
-    assert attempts.aware(attempts.start_or_resume(member, quiz, now=at(0)).deadline_at) == at(minutes=20)
+    assert as_utc(attempts.start_or_resume(member, quiz, now=at(0)).deadline_at) == at(minutes=20)
     db.session.rollback()
     quiz = make_quiz(author, make_question(bank, "single"), time_limit_minutes=30, closes_at=at(minutes=100))
-    assert attempts.aware(attempts.start_or_resume(member, quiz, now=at(0)).deadline_at) == at(minutes=30)
+    assert as_utc(attempts.start_or_resume(member, quiz, now=at(0)).deadline_at) == at(minutes=30)
 
 
 @pytest.fixture
@@ -275,7 +276,7 @@ def test_answers_after_the_deadline_and_grace_are_refused_and_the_attempt_is_gra
     attempt = attempts.start_or_resume(member, quiz, now=at(0))
     db.session.commit()
     deadline = at(minutes=10)
-    assert attempts.aware(attempt.deadline_at) == deadline
+    assert as_utc(attempt.deadline_at) == deadline
     attempts.save_answer(member, attempt, answer_at(attempt, single).position, "A", now=at(minutes=5))
     # A little after the deadline still counts (network delay).
     attempts.save_answer(member, attempt, answer_at(attempt, true_false).position, False,
@@ -290,7 +291,7 @@ def test_answers_after_the_deadline_and_grace_are_refused_and_the_attempt_is_gra
     assert attempt.status == AttemptStatus.GRADED
     assert answer_at(attempt, true_false).response is False  # the late answer was not stored
     assert attempt.score == 1.0 and attempt.passed is True
-    assert attempts.aware(attempt.submitted_at) == deadline
+    assert as_utc(attempt.submitted_at) == deadline
 
 
 def test_an_expired_attempt_is_graded_from_what_was_saved(member, timed_quiz):
@@ -303,7 +304,7 @@ def test_an_expired_attempt_is_graded_from_what_was_saved(member, timed_quiz):
     db.session.commit()
     attempt = fresh(attempt)
     assert attempt.status == AttemptStatus.GRADED and attempt.score == 1.0
-    assert attempts.aware(attempt.submitted_at) == at(minutes=10)
+    assert as_utc(attempt.submitted_at) == at(minutes=10)
 
 
 def test_submitting_after_the_deadline_records_the_deadline(member, timed_quiz):
@@ -315,7 +316,7 @@ def test_submitting_after_the_deadline_records_the_deadline(member, timed_quiz):
     db.session.commit()
     attempt = fresh(attempt)
     assert attempt.score == 1.0
-    assert attempts.aware(attempt.submitted_at) == at(minutes=10)
+    assert as_utc(attempt.submitted_at) == at(minutes=10)
 
 
 def test_starting_again_after_an_expired_attempt_grades_it_and_starts_a_new_one(member, timed_quiz):
@@ -377,7 +378,7 @@ def test_submitting_twice_grades_once(member, mixed_quiz):
     attempt = fresh(attempt)
     assert again.score == 3.0 and attempt.score == 3.0
     assert {a.id: a.score for a in attempt.answers} == scores
-    assert attempts.aware(attempt.submitted_at) == at(20)
+    assert as_utc(attempt.submitted_at) == at(20)
 
 
 def test_answers_cannot_change_after_submitting(member, mixed_quiz):

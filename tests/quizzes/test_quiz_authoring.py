@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from learning_app.extensions import db
+from learning_app.timezones import as_utc
 from quizzes.models import (Attempt, AttemptStatus, GradingMethod, Question, QuestionBank, QuestionStatus, Quiz,
                             QuizItem, ReviewPolicy)
 from quizzes.services import attempts
@@ -206,6 +207,20 @@ def test_import_previews_first_and_writes_on_confirmation(login, author, bank):
     assert len(questions_in(bank)) == 3
 
 
+def test_a_second_preview_replaces_the_first_and_leaves_no_file_behind(app, login, author, bank):
+    from pathlib import Path
+    pending = Path(app.instance_path) / "question-imports"
+    before = set(pending.glob("*.upload")) if pending.exists() else set()
+    client = login(author)
+    for _ in range(3):  # previewed three times, never confirmed
+        client.post(f"/quizzes/banks/{bank.id}/import", data={"file": (io.BytesIO(GIFT.encode()), "q.gift")},
+                    content_type="multipart/form-data")
+    assert len(set(pending.glob("*.upload")) - before) == 1
+    client.post(f"/quizzes/banks/{bank.id}/import/confirm")
+    assert set(pending.glob("*.upload")) - before == set()
+    assert len(questions_in(bank)) == 3
+
+
 def test_a_bad_import_writes_nothing(login, author, bank):
     client = login(author)
     bad = GIFT + "\n::q4:: 没有正确答案 {~一 ~二}\n"
@@ -234,8 +249,8 @@ def test_creating_a_quiz_stores_its_settings_with_local_times_in_utc(login, auth
     assert (quiz.time_limit_minutes, quiz.max_attempts, quiz.pass_percent) == (30, 2, 80.0)
     assert quiz.grading_method == GradingMethod.LAST and quiz.review_policy == ReviewPolicy.NEVER
     assert quiz.shuffle_questions is False and quiz.shuffle_options is True
-    assert attempts.aware(quiz.opens_at) == datetime(2025, 3, 1, 1, 0, tzinfo=timezone.utc)  # Asia/Shanghai
-    assert attempts.aware(quiz.closes_at) == datetime(2025, 3, 8, 10, 30, tzinfo=timezone.utc)
+    assert as_utc(quiz.opens_at) == datetime(2025, 3, 1, 1, 0, tzinfo=timezone.utc)  # Asia/Shanghai
+    assert as_utc(quiz.closes_at) == datetime(2025, 3, 8, 10, 30, tzinfo=timezone.utc)
     assert quiz.is_published is False
     page = client.get(f"/quizzes/manage/{quiz.id}").get_data(as_text=True)
     assert 'value="2025-03-01T09:00"' in page  # shown again in local time

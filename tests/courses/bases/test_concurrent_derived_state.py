@@ -142,7 +142,7 @@ def test_a_final_quiz_passed_with_the_last_lesson_completes_the_course_once(app,
         attempts.save_answer(member, attempt, 0, "A", now=at(160))
         db.session.commit()
         works += [finish_video(member.id, video_course.id, 2, tokens[2], seconds=200), _submit(member.id, attempt.id)]
-    results = run_at_once(app, works)
+    run_at_once(app, works)
     assert_completed_once(members, video_course)
     assert completed_on_dashboard(world["general_a"], video_course) == MEMBERS
     assert_counts_fresh()
@@ -176,7 +176,7 @@ def test_a_base_check_in_with_the_last_lesson_completes_the_course_and_credits_b
         works += [finish_video(member.id, course.id, 0, tokens[0], seconds=0),
                   _check_in(member.id, session.id)]
     db.session.commit()
-    results = run_at_once(app, works)
+    run_at_once(app, works)
     assert_completed_once(members, course)
     for member in members:
         assert credits(member, "base_session") == [("base_session", Decimal("3.0"))]
@@ -230,7 +230,7 @@ def test_two_staff_adding_the_same_member_to_a_collective_study_credit_it_once(a
     study = services.record_collective_study(staff[0], site, "集中学习党章", NOW, 90, 1.5, [])
     db.session.commit()
     works = [_add_attendee(actor.id, member.id, study.id) for member in members for actor in staff]
-    results = run_at_once(app, works)
+    run_at_once(app, works)
     for member in members:
         assert len(list(db.session.scalars(select(CollectiveAttendance).where(
             CollectiveAttendance.user_id == member.id)))) == 1
@@ -256,7 +256,7 @@ def test_a_collective_study_and_the_members_own_last_lesson_complete_the_course_
         works.append(finish_video(member.id, video_course.id, 2, tokens[2]))
     for index in (0, 1):  # lessons 0 and 1 are studied together at the site
         works.append(_record_study(staff[index].id, site.id, video_course.id, [m.id for m in members]))
-    results = run_at_once(app, works)
+    run_at_once(app, works)
     assert_completed_once(members, video_course)
     for member in members:
         assert [kind for kind, _hours in credits(member, "collective_study")] == ["collective_study"] * 2
@@ -282,7 +282,7 @@ def test_racing_lessons_leave_a_course_incomplete_while_its_final_quiz_is_not_pa
     for member in members:
         tokens = play_almost_all(member, video_course, [0, 1, 2])
         works += [finish_video(member.id, video_course.id, index, tokens[index]) for index in (0, 1)]
-    results = run_at_once(app, works)
+    run_at_once(app, works)
     for member in members:
         record = enrolment(member, video_course)
         assert record.completed_at is None and record.lessons_done == 2
