@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -14,10 +14,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
-
-
-def utcnow():
-    return datetime.now(timezone.utc)
+from .timezones import as_utc, utcnow
 
 
 # Materialised paths are compared byte-wise: the "C" collation on PostgreSQL
@@ -180,6 +177,9 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The address (an IPv6 /64) of the last successful login: the account-wide lockout ceiling does not
+    # apply there, so attackers elsewhere cannot lock the owner out (learning_app.auth.lockout).
+    last_login_address: Mapped[str | None] = mapped_column(String(45))
     # When the current one-time password was issued (roster import, an admin's reset); None once the
     # member has chosen their own. An unused one expires ONE_TIME_PASSWORD_DAYS later.
     one_time_password_issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -212,9 +212,7 @@ class User(UserMixin, db.Model):
         issued = self.one_time_password_issued_at
         if not self.must_change_password or issued is None:
             return None
-        if issued.tzinfo is None:  # SQLite gives back naive UTC
-            issued = issued.replace(tzinfo=timezone.utc)
-        return issued + timedelta(days=current_app.config["ONE_TIME_PASSWORD_DAYS"])
+        return as_utc(issued) + timedelta(days=current_app.config["ONE_TIME_PASSWORD_DAYS"])
 
     def one_time_password_expired(self, now: datetime | None = None) -> bool:
         expires = self.one_time_password_expires_at()

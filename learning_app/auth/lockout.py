@@ -6,8 +6,10 @@ limit gets the login page back with the reason and the time to try again (HTTP 4
 - per address (many, since a village or a school shares one NAT address): one place guessing
   across many accounts stops;
 - per account (a ceiling above what one address may try): guessing one account from many places
-  stops too. Reaching it takes LOGIN_FAILURES_PER_ACCOUNT / LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS
-  addresses (10 by default), which is what it costs to lock an owner out from elsewhere.
+  stops too. It does not apply at the address the account last signed in from, so attackers
+  elsewhere, however many addresses they hold, cannot lock the owner out of their usual place (an
+  owner on a new address meets it after LOGIN_FAILURES_PER_ACCOUNT /
+  LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS addresses, 10 by default, have guessed).
 The address is the client's as the trusted proxies report it (TRUSTED_PROXY_HOPS, README).
 Only failed attempts count; a refused attempt counts nothing (the limit is tested before the
 password is), so a locked-out guesser cannot push the ceiling further."""
@@ -16,8 +18,10 @@ from datetime import datetime, timezone
 from flask import current_app, flash, g, render_template, request
 from flask_babel import format_time
 from flask_babel import gettext as _
+from sqlalchemy import func, select
 
-from ..extensions import client_address, limiter
+from ..extensions import client_address, db, limiter
+from ..models import User
 from .forms import LoginForm
 from .services import normalise_login_id
 
@@ -38,6 +42,12 @@ def _address() -> str:
     return "address:" + client_address()
 
 
+def _at_last_login_address() -> bool:
+    """Whether the login comes from where this account last signed in successfully."""
+    known = db.session.scalar(select(User.last_login_address).where(func.lower(User.login_id) == _login_id()))
+    return known is not None and known == client_address()
+
+
 def _failed(response) -> bool:
     return bool(g.get("login_failed"))
 
@@ -46,21 +56,22 @@ def _setting(name):
     return lambda: current_app.config[name]
 
 
-LIMITS = (
+LIMITS = (  # setting, key, message, exempt when
     ("LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS", _account_and_address,
-     lambda: _("Too many wrong passwords for this account from your network.")),
+     lambda: _("Too many wrong passwords for this account from your network."), None),
     ("LOGIN_FAILURES_PER_ADDRESS", _address,
-     lambda: _("Too many wrong passwords from your network, for several accounts.")),
+     lambda: _("Too many wrong passwords from your network, for several accounts."), None),
     ("LOGIN_FAILURES_PER_ACCOUNT", _account,
-     lambda: _("Too many wrong passwords for this account from many places; logging in to it is paused.")),
+     lambda: _("Too many wrong passwords for this account from many places; logging in to it is paused."),
+     _at_last_login_address),
 )
 
 
 def count_failures(view):
     """Put the three limits on the login view; it sets g.login_failed when the credentials are wrong."""
-    for setting, key, message in LIMITS:
+    for setting, key, message, exempt in LIMITS:
         view = limiter.limit(_setting(setting), key_func=key, methods=["POST"], deduct_when=_failed,
-                             error_message=message)(view)
+                             error_message=message, exempt_when=exempt)(view)
     return view
 
 

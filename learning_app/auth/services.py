@@ -12,14 +12,16 @@ def normalise_login_id(login_id: str) -> str:
     return (login_id or "").strip()
 
 
-def authenticate(login_id: str, password: str) -> User | None:
-    """The active user with these credentials, or None (and the same work is done either way)."""
+def authenticate(login_id: str, password: str, address: str | None = None) -> User | None:
+    """The active user with these credentials, or None (and the same work is done either way).
+    `address` is where the login comes from, remembered as the account's last login address."""
     user = db.session.scalar(select(User).where(func.lower(User.login_id) == normalise_login_id(login_id).lower()))
     if user is None:
         return verify_against_dummy(password) or None
     if not verify_password(user.password_hash, password) or not user.is_active:
         return None
     user.last_login_at = utcnow()
+    user.last_login_address = address
     return user
 
 

@@ -3,7 +3,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..extensions import db
+from ..extensions import client_address, db
 from ..security import local_redirect_target, password_change_redirect
 from . import lockout, services
 from .forms import ChangePasswordForm, LoginForm
@@ -30,7 +30,7 @@ def login():
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.login_id.data, form.password.data)
+        user = services.authenticate(form.login_id.data, form.password.data, client_address())
         if user is None:
             g.login_failed = True
             flash(_("Wrong member number or password, or the account is disabled."), "error")

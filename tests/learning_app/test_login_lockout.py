@@ -66,6 +66,18 @@ def test_an_account_wide_ceiling_stops_guessing_from_many_addresses(app, member)
     assert log_in(app.test_client(), member.login_id, PASSWORD, via_proxy_from=OWNER).status_code == 429
 
 
+@pytest.mark.app_config(TRUSTED_PROXY_HOPS=1, LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS="3 per 15 minutes",
+                        LOGIN_FAILURES_PER_ACCOUNT="6 per 15 minutes")
+def test_attackers_on_many_addresses_cannot_lock_the_owner_out_of_their_usual_address(app, member):
+    assert signs_in(log_in(app.test_client(), member.login_id, PASSWORD, via_proxy_from=OWNER))
+    for number in range(1, 12):  # eleven addresses, three guesses each: the ceiling is long reached
+        for _ in range(3):
+            log_in(app.test_client(), member.login_id, "guess", via_proxy_from=f"203.0.113.{number}")
+    assert log_in(app.test_client(), member.login_id, PASSWORD, via_proxy_from=NEIGHBOUR).status_code == 429
+    assert log_in(app.test_client(), member.login_id, "guess", via_proxy_from="203.0.113.99").status_code == 429
+    assert signs_in(log_in(app.test_client(), member.login_id, PASSWORD, via_proxy_from=OWNER))
+
+
 @pytest.mark.app_config(LOGIN_FAILURES_PER_ADDRESS="3 per 15 minutes")
 def test_without_trusted_hops_a_forged_forwarded_for_changes_nothing(app, tree, make_user):
     members = [make_user(tree["a1"]) for _ in range(4)]
