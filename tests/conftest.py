@@ -1,5 +1,33 @@
 """Fixtures: a fresh app and database per test, factory helpers for data, and query counting."""
 import itertools
+import os
+
+from sqlalchemy import create_engine, make_url
+
+
+def _give_each_worker_its_own_database():
+    """`make test` runs the suite in two processes (pytest-xdist). On SQLite every test has its own
+    in-memory database already; a PostgreSQL database is shared, and each test empties it, so each
+    worker gets its own copy (test_gw0, test_gw1), created on first use. This runs before the
+    app's config is imported, because config.py reads TEST_DATABASE_URL when it is imported."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if not worker or not url.startswith("postgresql") or make_url(url).database.endswith(f"_{worker}"):
+        return  # not a worker, not PostgreSQL, or done already (tests.conftest is imported twice)
+    own = make_url(url).set(database=f"{make_url(url).database}_{worker}")
+    engine = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            exists = connection.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s",
+                                                (own.database,)).scalar()
+            if not exists:
+                connection.exec_driver_sql(f'CREATE DATABASE "{own.database}"')
+    finally:
+        engine.dispose()
+    os.environ["TEST_DATABASE_URL"] = own.render_as_string(hide_password=False)
+
+
+_give_each_worker_its_own_database()
 
 import pytest
 from flask.testing import FlaskClient
