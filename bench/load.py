@@ -11,7 +11,9 @@ learning page, lesson, heartbeat (video progress), quiz start (short), quiz auto
 and finally "mixed", the whole member journey with an anonymous /healthz probe beside it. A kind's
 throughput is its phase's requests per second; its ratio to B is what the targets are about:
 learning page >= 0.30 B, quiz autosave >= 0.25 B on PostgreSQL (0.15 B on SQLite), quiz submit
->= 0.10 B, and quiz autosave p95 within 10x healthz p95.
+>= 0.10 B, and quiz autosave p95 within 10x healthz p95; and for the member's own pages (issue 19)
+lesson page >= 0.25 B, heartbeat >= 0.30 B, quiz start >= 0.10 B, shown together with the learning
+page and the machine's load average at the start and the end.
 
 The whole measurement runs BENCH_LOAD_RUNS times (a fresh gunicorn and other members each time);
 the report gives every figure's median over the runs and the runs themselves. Data: an organisation
@@ -79,7 +81,14 @@ def phase_plan():
 def targets(database):
     autosave = 0.25 if database == "postgresql" else 0.15
     return [("learning page", "ratio_to_healthz", ">=", 0.30), ("quiz autosave", "ratio_to_healthz", ">=", autosave),
-            ("quiz submit", "ratio_to_healthz", ">=", 0.10), ("quiz autosave", "p95_ratio_to_healthz", "<=", 10.0)]
+            ("quiz submit", "ratio_to_healthz", ">=", 0.10), ("quiz autosave", "p95_ratio_to_healthz", "<=", 10.0),
+            # The member's own pages (issue 19), against the learning page's figure in the same run.
+            ("lesson", "ratio_to_healthz", ">=", 0.25), ("heartbeat", "ratio_to_healthz", ">=", 0.30),
+            ("quiz start", "ratio_to_healthz", ">=", 0.10)]
+
+
+# The member's own pages, reported together: their ratios to B, beside the learning page's.
+MEMBER_PAGES = ["learning page", "lesson", "heartbeat", "quiz start"]
 
 
 def cores():
@@ -603,6 +612,18 @@ def show(report):
                       f"used {busy} cores in that phase, {'so its figure holds' if busy and busy >= 0.95 else 'so its figure is too low'}")
 
 
+def show_member_pages(report):
+    """The member's own pages against B in this run (medians of the runs), and how busy the machine was."""
+    machine_ = report["machine"]
+    print(f"member pages against /healthz B = {report['kinds']['healthz']['rps']} req/s "
+          f"(median of {report['runs']} runs; load average {machine_['load_average_at_start']} at the start, "
+          f"{machine_.get('load_average_at_end')} at the end):")
+    for kind in MEMBER_PAGES:
+        figures_ = report["kinds"][kind]
+        print(f"  {kind:<14} {figures_['ratio_to_healthz']:>6} x B   p50 {figures_['p50_ms']} ms   "
+              f"per server CPU {figures_['ratio_to_healthz_per_server_core']} x B")
+
+
 def show_profile(profile):
     print(f"py-spy, phase {profile['phase']!r}, first run: {profile.get('samples', 0)} samples "
           f"{'(' + profile['error'] + ')' if profile.get('error') else ''}")
@@ -652,8 +673,13 @@ def main():
     if runs[0]["profile"]:
         report["profile"] = runs[0]["profile"]
     report["prepare_seconds"], report["total_seconds"] = prepared_in, round(time.perf_counter() - started, 1)
+    report["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    report["member_pages"] = {kind: {figure: report["kinds"][kind][figure] for figure in
+                                     ("ratio_to_healthz", "p50_ms", "ratio_to_healthz_per_server_core")}
+                              for kind in MEMBER_PAGES}
     result = write_report("load", database_family(database), report)
     show(report)
+    show_member_pages(report)
     for profile in report.get("profile", {}).values():
         show_profile(profile)
     failed = any(run["failures"] for run in runs)

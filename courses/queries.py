@@ -5,7 +5,7 @@ import functools
 from decimal import Decimal
 
 from sqlalchemy import and_, bindparam, case, func, literal, or_, select, union
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, lazyload, selectinload
 
 from learning_app.extensions import db
 from learning_app.search import ESCAPE, contains_pattern
@@ -44,11 +44,19 @@ def _member_params(user) -> dict:
             "position_pattern": _set_pattern(user.position.value)}
 
 
-def assignments_covering(user):
-    """A select of the active assignments whose scope includes this member (joining later included)."""
+@functools.cache
+def _course_assigned_statement():
+    # Built once: every lesson page and progress report may ask.
+    return select(Assignment.id).where(Assignment.course_id == bindparam("course_id"), _covers_member()).limit(1)
+
+
+def course_assigned_to(user, course_id: int) -> bool:
+    """Whether an active assignment of the course covers the member."""
     if user.org is None:
-        return select(Assignment).where(literal(False))
-    return select(Assignment).where(_covers_member()).params(**_member_params(user))
+        return False
+    found = db.session.connection().execute(_course_assigned_statement(),
+                                            {**_member_params(user), "course_id": course_id}).first()
+    return found is not None
 
 
 @functools.cache
@@ -96,9 +104,14 @@ def my_learning(user) -> list[dict]:
     return items
 
 
+@functools.cache
+def _enrolment_statement():
+    # Built once: the lesson page and every progress report read it.
+    return select(Enrolment).where(Enrolment.user_id == bindparam("user_id"), Enrolment.course_id == bindparam("course_id"))
+
+
 def enrolment_of(user, course) -> Enrolment | None:
-    return db.session.scalar(select(Enrolment).where(Enrolment.user_id == user.id,
-                                                     Enrolment.course_id == course.id))
+    return db.session.scalar(_enrolment_statement(), {"user_id": user.id, "course_id": course.id})
 
 
 @functools.cache
@@ -154,6 +167,35 @@ def load_revision(revision_id: int) -> CourseRevision | None:
     """A revision with its chapters, lessons and their files in a fixed number of statements."""
     return db.session.scalar(select(CourseRevision).where(CourseRevision.id == revision_id).options(
         selectinload(CourseRevision.chapters).selectinload(Chapter.lessons).selectinload(Lesson.extra_files)))
+
+
+@functools.cache
+def _lessons_in_order_statement():
+    # Built once: every lesson page reads it.
+    return (select(Lesson).join(Chapter, Lesson.chapter_id == Chapter.id)
+            .where(Lesson.revision_id == bindparam("revision_id"))
+            .order_by(Chapter.position, Chapter.id, Lesson.position, Lesson.id))
+
+
+def lessons_in_order(revision_id: int) -> list[Lesson]:
+    """A revision's lessons in reading order (chapter by chapter), each with its file, in one
+    statement: what a lesson page needs to find its lesson and the ones before and after it."""
+    return list(db.session.scalars(_lessons_in_order_statement(), {"revision_id": revision_id}))
+
+
+@functools.cache
+def _published_lesson_statement():
+    # Built once: every progress report reads it.
+    return select(Lesson).options(lazyload(Lesson.file)).where(Lesson.revision_id == bindparam("revision_id"),
+                                                               Lesson.key == bindparam("lesson_key"))
+
+
+def published_lesson(course, lesson_key: str) -> Lesson | None:
+    """The lesson of the course's published revision with this key, or None."""
+    if course.published_revision_id is None:
+        return None
+    return db.session.scalar(_published_lesson_statement(),
+                             {"revision_id": course.published_revision_id, "lesson_key": lesson_key})
 
 
 def progress_by_key(user, course) -> dict[str, LessonProgress]:

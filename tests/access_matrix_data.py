@@ -108,6 +108,7 @@ ACCESS_MATRIX: dict[str, Row] = {
     # --- main, auth -------------------------------------------------------------------------------
     "main.home": Row(get("main.home"), everyone()),
     "main.healthz": Row(get("main.healthz"), everyone() | {"anonymous": 200}),
+    "main.go_to_login": Row(get("main.go_to_login"), everyone(LOGIN)),  # /login leads to the login page
     "main.set_language": Row(get("main.set_language"), everyone(REDIRECT) | {"anonymous": REDIRECT}, "POST"),
     "auth.login": Row(get("auth.login"), everyone(REDIRECT) | {"anonymous": 200}),
     "auth.logout": Row(get("auth.logout"), everyone(LOGIN), "POST"),  # always back to the login page

@@ -1,12 +1,13 @@
 """Learning: enrolment, lesson progress reported by the player, completion and its credit."""
 from __future__ import annotations
 
+import functools
 import secrets
 from datetime import datetime, timedelta
 from math import ceil
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from learning_app.extensions import db
@@ -15,6 +16,7 @@ from learning_app.timezones import as_utc
 
 from ..completion import extra_requirements_met
 from ..models import Course, Enrolment, EnrolmentSource, Lesson, LessonProgress, StudyClock
+from ..queries import enrolment_of
 from .ledger import credit_study_hours
 
 # A report may claim at most this many seconds beyond the wall clock (network jitter).
@@ -28,8 +30,7 @@ class LearningError(ValueError):
 
 def ensure_enrolment(user, course: Course, source: EnrolmentSource) -> Enrolment:
     """The member's enrolment in the course, created once even under concurrent requests."""
-    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.user_id == user.id,
-                                                          Enrolment.course_id == course.id))
+    enrolment = enrolment_of(user, course)
     if enrolment is not None:
         return enrolment
     try:
@@ -37,8 +38,7 @@ def ensure_enrolment(user, course: Course, source: EnrolmentSource) -> Enrolment
             enrolment = Enrolment(user_id=user.id, course_id=course.id, source=source)
             db.session.add(enrolment)
     except IntegrityError:
-        enrolment = db.session.scalar(select(Enrolment).where(Enrolment.user_id == user.id,
-                                                              Enrolment.course_id == course.id))
+        enrolment = enrolment_of(user, course)
     return enrolment
 
 
@@ -55,24 +55,37 @@ def open_lesson(user, course: Course, lesson: Lesson, source: EnrolmentSource, n
     return progress
 
 
+# The statements every lesson page and progress report runs are built once: building one costs
+# about as much as running it.
+
+@functools.cache
+def _progress_statement(locked: bool):
+    statement = select(LessonProgress).where(LessonProgress.user_id == bindparam("user_id"),
+                                             LessonProgress.lesson_key == bindparam("lesson_key"))
+    return statement.with_for_update().execution_options(populate_existing=True) if locked else statement
+
+
+@functools.cache
+def _clock_statement():
+    return (select(StudyClock).where(StudyClock.user_id == bindparam("user_id")).with_for_update()
+            .execution_options(populate_existing=True))
+
+
 def _progress_for(user, course, lesson) -> LessonProgress:
-    progress = db.session.scalar(select(LessonProgress).where(LessonProgress.user_id == user.id,
-                                                              LessonProgress.lesson_key == lesson.key))
+    key = {"user_id": user.id, "lesson_key": lesson.key}
+    progress = db.session.scalar(_progress_statement(False), key)
     if progress is None:
         try:
             with db.session.begin_nested():
                 progress = LessonProgress(user_id=user.id, course_id=course.id, lesson_key=lesson.key)
                 db.session.add(progress)
         except IntegrityError:
-            progress = db.session.scalar(select(LessonProgress).where(
-                LessonProgress.user_id == user.id, LessonProgress.lesson_key == lesson.key))
+            progress = db.session.scalar(_progress_statement(False), key)
     return progress
 
 
 def _current_view(user, lesson, token) -> LessonProgress:
-    progress = db.session.scalar(
-        select(LessonProgress).where(LessonProgress.user_id == user.id, LessonProgress.lesson_key == lesson.key)
-        .with_for_update().execution_options(populate_existing=True))
+    progress = db.session.scalar(_progress_statement(True), {"user_id": user.id, "lesson_key": lesson.key})
     if progress is None or not token or progress.view_token != token:
         raise LearningError(_("This lesson is open in another window; progress is counted there."))
     return progress
@@ -81,16 +94,14 @@ def _current_view(user, lesson, token) -> LessonProgress:
 def _locked_clock(user) -> StudyClock:
     """The member's study clock, locked until the transaction ends: a member's progress reports,
     whatever lesson or tab they come from, are decided one after the other."""
-    statement = (select(StudyClock).where(StudyClock.user_id == user.id).with_for_update()
-                 .execution_options(populate_existing=True))
-    clock = db.session.scalar(statement)
+    clock = db.session.scalar(_clock_statement(), {"user_id": user.id})
     if clock is None:
         try:
             with db.session.begin_nested():
                 db.session.add(StudyClock(user_id=user.id))
         except IntegrityError:
             pass  # a report in another tab created it first
-        clock = db.session.scalar(statement)
+        clock = db.session.scalar(_clock_statement(), {"user_id": user.id})
     return clock
 
 

@@ -11,7 +11,7 @@ from learning_app.security import loads_user_alone, reads_with_user, without_tra
 from learning_app.templating import format_hours
 from learning_app.timezones import local_today
 
-from .. import page_cache, queries
+from .. import page_cache, queries, rendered_lessons
 from ..forms import AssignForm
 from ..models import Assignment, EnrolmentSource, LessonKind
 from ..permissions import can_learn, get_course_for_learning, get_course_or_404
@@ -19,7 +19,6 @@ from ..services import assignment as assignment_services
 from ..services import learning
 from ..services.authoring import AuthoringError
 from . import bp
-from .rendering import lesson_html
 
 
 def _member_required():
@@ -72,9 +71,8 @@ def catalog():
 
 
 def _source(course):
-    covered = db.session.scalar(queries.assignments_covering(current_user)
-                                .where(Assignment.course_id == course.id).limit(1))
-    return EnrolmentSource.ASSIGNED if covered else EnrolmentSource.ELECTIVE
+    assigned = queries.course_assigned_to(current_user, course.id)
+    return EnrolmentSource.ASSIGNED if assigned else EnrolmentSource.ELECTIVE
 
 
 @bp.route("/<int:course_id>")
@@ -107,8 +105,8 @@ def enrol(course_id):
     return redirect(url_for("courses.view_course", course_id=course.id))
 
 
-def _lesson_of(revision, lesson_key):
-    for lesson in revision.lessons:
+def _lesson_of(lessons, lesson_key):
+    for lesson in lessons:
         if lesson.key == lesson_key:
             return lesson
     abort(404)
@@ -118,22 +116,21 @@ def _lesson_of(revision, lesson_key):
 @login_required
 def view_lesson(course_id, lesson_key):
     course = get_course_for_learning(course_id, current_user)
-    revision = queries.load_revision(course.published_revision_id)
-    lesson = _lesson_of(revision, lesson_key)
+    revision = course.published
+    lessons = queries.lessons_in_order(revision.id)
+    lesson = _lesson_of(lessons, lesson_key)
     progress = learning.open_lesson(current_user, course, lesson, _source(course))
-    db.session.commit()
-    # The commit expired everything: load the revision again in a fixed number of statements
-    # rather than lazily, chapter by chapter and lesson by lesson, while rendering.
-    revision = queries.load_revision(course.published_revision_id)
-    lesson = _lesson_of(revision, lesson_key)
-    lessons = revision.lessons
     index = lessons.index(lesson)
-    return render_template(
+    # Rendered before the commit, which expires every loaded object: rendering after it would read
+    # the member, the course, its lessons and the progress again, one statement each.
+    page = render_template(
         "courses/learning/lesson.html", course=course, revision=revision, lesson=lesson, progress=progress,
-        body_html=lesson_html(course, revision, lesson, queries.revision_file_ids(revision)),
+        body_html=rendered_lessons.lesson_html(course, lesson),
         previous=lessons[index - 1] if index > 0 else None,
         following=lessons[index + 1] if index + 1 < len(lessons) else None,
         heartbeat_seconds=current_app.config.get("HEARTBEAT_SECONDS", 10))
+    db.session.commit()
+    return page
 
 
 def _progress_payload(course, progress):
@@ -146,10 +143,13 @@ def _progress_payload(course, progress):
 
 @bp.route("/<int:course_id>/lessons/<lesson_key>/progress", methods=["POST"])
 @login_required
+@loads_user_alone  # no menu to draw: the member's branch and roles load only if a rule asks
 def report_progress(course_id, lesson_key):
     """The player's heartbeat: {token, played, position}; or {token} when a reading lesson is done."""
     course = get_course_for_learning(course_id, current_user)
-    lesson = _lesson_of(queries.load_revision(course.published_revision_id), lesson_key)
+    lesson = queries.published_lesson(course, lesson_key)
+    if lesson is None:
+        abort(404)
     data = request.get_json(silent=True) or request.form
     try:
         if lesson.kind in (LessonKind.VIDEO, LessonKind.AUDIO):
@@ -164,11 +164,14 @@ def report_progress(course_id, lesson_key):
             return jsonify({"error": message}), 409 if isinstance(error, learning.LearningError) else 400
         flash(message, "error")
         return redirect(url_for("courses.view_lesson", course_id=course.id, lesson_key=lesson_key))
+    # Read before the commit, which expires what was loaded: after it, each would be read again.
+    payload = _progress_payload(course, progress) if request.is_json else None
+    course_id = course.id
     db.session.commit()
-    if request.is_json:
-        return jsonify(_progress_payload(course, progress))
+    if payload is not None:
+        return jsonify(payload)
     flash(_("Lesson completed."), "success")
-    return redirect(url_for("courses.view_course", course_id=course.id))
+    return redirect(url_for("courses.view_course", course_id=course_id))
 
 
 @bp.route("/hours")

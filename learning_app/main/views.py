@@ -1,4 +1,4 @@
-from flask import Blueprint, current_app, redirect, render_template, request, session
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import db
@@ -29,6 +29,16 @@ def set_language():
             current_user.locale = language
             db.session.commit()
     return redirect(local_redirect_target(request.form.get("next")))
+
+
+@bp.route("/login")
+def go_to_login():
+    """/login, as people type it, leads to the login page; a `next` that is not a path on this site
+    becomes the home page, as the login page itself would treat it."""
+    target = request.args.get("next")
+    if target:
+        return redirect(url_for("auth.login", next=local_redirect_target(target)))
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/healthz")

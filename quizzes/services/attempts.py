@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, inspect, or_, select, update
+from sqlalchemy import bindparam, func, insert, inspect, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -68,13 +68,16 @@ def start_or_resume(user, quiz: Quiz, now=None) -> Attempt:
         deadline = now + timedelta(minutes=quiz.time_limit_minutes)
     if quiz.closes_at:
         deadline = min(deadline, as_utc(quiz.closes_at)) if deadline else as_utc(quiz.closes_at)
+    answers = _answers_drawn(quiz)
     attempt = Attempt(quiz_id=quiz.id, user_id=user.id, number=number, started_at=now, deadline_at=deadline,
-                      open_slot=1)
+                      open_slot=1, max_score=sum(answer["points"] for answer in answers))
     try:
         with db.session.begin_nested():
             db.session.add(attempt)
             db.session.flush()
-            _fill_questions(attempt, quiz)
+            if answers:
+                # One INSERT for all the questions, not one per question; attempt.answers loads them.
+                db.session.execute(insert(AttemptAnswer), [{**answer, "attempt_id": attempt.id} for answer in answers])
     except IntegrityError:
         # A parallel request started it first: resume that one.
         existing = open_attempt(user, quiz)
@@ -95,9 +98,13 @@ def _check_can_start(user, quiz: Quiz, now) -> None:
         raise AttemptError(_("You have used all %(count)s attempts.", count=quiz.max_attempts))
 
 
-def _fill_questions(attempt: Attempt, quiz: Quiz) -> None:
+def _answers_drawn(quiz: Quiz) -> list[dict]:
+    """The attempt's questions, drawn, ordered and with their options' order fixed, as answer rows."""
     rng = random.Random(secrets.randbits(64))
-    fixed = {item.id: _current_version(item.question) for item in quiz.items if item.question_id}
+    # Every fixed question in one statement, not one per item.
+    loaded = {question.id: question for question in db.session.scalars(select(Question).where(
+        Question.id.in_([item.question_id for item in quiz.items if item.question_id])))}
+    fixed = {item.id: _current_version(loaded.get(item.question_id)) for item in quiz.items if item.question_id}
     fixed_ids = {question.id for question in fixed.values() if question is not None}
     chosen: list[Question] = []
     for item in quiz.items:
@@ -109,14 +116,14 @@ def _fill_questions(attempt: Attempt, quiz: Quiz) -> None:
             chosen.extend(_draw(item, fixed_ids | {q.id for q in chosen}, rng))
     if quiz.shuffle_questions:
         rng.shuffle(chosen)
+    answers = []
     for position, question in enumerate(chosen):
         order = [option["key"] for option in question.options]
         if quiz.shuffle_options and question.type in CHOICE_TYPES:
             rng.shuffle(order)
-        attempt.answers.append(AttemptAnswer(position=position, question_id=question.id, option_order=order,
-                                             points=question.points or 1.0))
-    attempt.max_score = sum(answer.points for answer in attempt.answers)
-    db.session.flush()
+        answers.append({"position": position, "question_id": question.id, "option_order": order,
+                        "points": question.points or 1.0})
+    return answers
 
 
 def _current_version(question: Question | None) -> Question | None:

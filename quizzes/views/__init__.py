@@ -4,9 +4,11 @@ from flask_babel import lazy_gettext as _l
 
 from courses.completion import register_requirement
 from learning_app.models import Role
+from learning_app.signals import demo_seeded
 from learning_app.templating import add_home_panel, add_navigation
 
 from ..completion import final_quizzes_passed
+from ..demo import seed_demo_quiz
 from ..services.practice import practice_summary
 from ..cli import import_questions_command
 from .formatting import plain_options, response_text, status_label, type_label
@@ -27,6 +29,7 @@ def register(state):
     state.app.jinja_env.globals.update(response_text=response_text, plain_options=plain_options,
                                        type_label=type_label, status_label=status_label)
     state.app.cli.add_command(import_questions_command)
+    demo_seeded.connect(seed_demo_quiz)
 
 
 from . import authoring, practice, review, taking  # noqa: E402,F401  (the modules add their routes to bp)

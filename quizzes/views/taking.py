@@ -47,8 +47,9 @@ def start_attempt(quiz_id):
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("quizzes.view_quiz", quiz_id=quiz.id))
+    attempt_id = attempt.id  # read before the commit expires it
     db.session.commit()
-    return redirect(url_for("quizzes.take_attempt", attempt_id=attempt.id))
+    return redirect(url_for("quizzes.take_attempt", attempt_id=attempt_id))
 
 
 def _display_options(answer):

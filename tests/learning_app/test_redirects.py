@@ -77,3 +77,26 @@ def test_the_login_page_reached_through_the_login_wall_returns_to_the_page_asked
     assert wall.location.startswith("/auth/login?next=")
     response = client.post(wall.location, data={"login_id": member.login_id, "password": PASSWORD})
     assert response.location == "/members/?q=%E5%85%9A"
+
+
+def test_slash_login_leads_to_the_login_page(client):
+    response = client.get("/login")
+    assert response.status_code == 302 and response.headers["Location"] == "/auth/login"
+    assert 'name="password"' in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("target", GOOD_TARGETS)
+def test_slash_login_keeps_a_same_site_next(client, member, target):
+    login_page = client.get("/login", query_string={"next": target}).headers["Location"]
+    response = client.post(login_page, data={"login_id": member.login_id, "password": PASSWORD})
+    assert_followed(response, target)
+
+
+@pytest.mark.parametrize("target", [t for t in HOSTILE_TARGETS if t and not REFUSED_WHOLE.search(t)])
+def test_slash_login_never_passes_on_a_hostile_next(client, member, target):
+    from urllib.parse import parse_qs, urlsplit
+    login_page = client.get("/login", query_string={"next": target}).headers["Location"]
+    assert urlsplit(login_page).path == "/auth/login"
+    assert parse_qs(urlsplit(login_page).query).get("next", ["/"]) == ["/"]
+    response = client.post(login_page, data={"login_id": member.login_id, "password": PASSWORD})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
