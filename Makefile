@@ -48,7 +48,7 @@ test-postgres: install
 
 # Refresh the catalogs after changing user-facing strings, then translate the new entries.
 extract-messages: install
-	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -k lazy_gettext -o messages.pot .
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -k lazy_ngettext:1,2 -o messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching -i messages.pot -d learning_app/translations
 	rm -f messages.pot
 

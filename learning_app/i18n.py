@@ -35,6 +35,12 @@ def gettext(string, **variables):
     return translated % variables if variables else translated
 
 
+def ngettext(singular, plural, n, **variables):
+    """flask_babel.ngettext through request_translations(); `num` is n, as in flask_babel."""
+    variables.setdefault("num", n)
+    return request_translations().ungettext(singular, plural, n) % variables
+
+
 def init_app(app):
     """Templates translate through request_translations() (installed after Flask-Babel's own)."""
     app.jinja_env.install_gettext_callables(

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -57,7 +58,7 @@ class ReviewPolicy(LabelledEnum):
 
 
 ReviewPolicy.LABELS = {"immediately": _l("Right after submitting"),
-                       "after_close": _l("After the quiz closes"), "never": _l("Never")}
+                       "after_close": _l("After the quiz closes"), "never": lazy_pgettext("show answers", "Never")}
 ReviewPolicy.ZH = {"immediately": "提交后立即", "after_close": "测验关闭后", "never": "不显示"}
 
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from math import ceil
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -153,8 +154,10 @@ def report_reading(user, course: Course, lesson: Lesson, token: str, now=None) -
         clock.credited_until = max(now, start)
         left = needed - progress.credited_seconds - CLOCK_TOLERANCE  # the tolerance covers the round trip
         if left > 0:
-            raise LearningError(_("Please study this lesson for %(seconds)s more seconds: time spent on another "
-                                  "lesson at the same time counts only once.", seconds=ceil(left)))
+            raise LearningError(ngettext("Please study this lesson for %(num)s more second: time spent on another "
+                                           "lesson at the same time counts only once.",
+                                           "Please study this lesson for %(num)s more seconds: time spent on another "
+                                           "lesson at the same time counts only once.", ceil(left)))
         progress.completed_at = now
     _recheck_course(user, course, progress, now)
     return progress

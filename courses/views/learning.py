@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from learning_app.extensions import db
 from learning_app.i18n import gettext as _
+from learning_app.i18n import ngettext
 from learning_app.orgs.queries import path_labels, whole_tree
 from learning_app.security import loads_user_alone, reads_with_user, without_transaction
 from learning_app.templating import format_hours
@@ -29,7 +30,7 @@ def _member_required():
 def _course_cards(items):
     """The cards' links and labels, made here rather than in the template: there each is a call back
     into Python per card, and those calls cost more than the rest of the page."""
-    hours_label, due_label, overdue_label = _("%(hours)s study hours"), _("Due %(date)s"), _("Overdue since %(date)s")
+    due_label, overdue_label = _("Due %(date)s"), _("Overdue since %(date)s")
     cards = []
     for item in items:
         deadline_label = None
@@ -37,7 +38,8 @@ def _course_cards(items):
             deadline_label = (overdue_label if item["overdue"] else due_label) % {"date": item["deadline"]}
         # Attributes, not keys: Jinja tries an attribute before a key, and a miss costs an exception.
         cards.append(SimpleNamespace(**item, url=url_for("courses.view_course", course_id=item["course_id"]),
-                                     hours_label=hours_label % {"hours": format_hours(item["hours"])},
+                                     hours_label=ngettext("%(hours)s study hour", "%(hours)s study hours",
+                                                          item["hours"], hours=format_hours(item["hours"])),
                                      deadline_label=deadline_label))
     return cards
 

@@ -2,7 +2,8 @@
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import AuditLog, User
+from ..models import AuditLog, Organization, User
+from .labels import ids_named
 
 
 def entries_query(action: str = "", actor_login: str = ""):
@@ -23,3 +24,13 @@ def entries_about(record, limit=20) -> list[AuditLog]:
 
 def known_actions() -> list[str]:
     return list(db.session.scalars(select(AuditLog.action).distinct().order_by(AuditLog.action)))
+
+
+def names_for_entries(entries) -> dict:
+    """The names of the organisations and members the entries name: one query each, for the whole page."""
+    org_ids, user_ids = ids_named(entries)
+    orgs = dict(db.session.execute(select(Organization.id, Organization.name).where(
+        Organization.id.in_(org_ids))).tuples().all()) if org_ids else {}
+    users = dict(db.session.execute(select(User.id, User.real_name).where(
+        User.id.in_(user_ids))).tuples().all()) if user_ids else {}
+    return {"orgs": orgs, "users": users}

@@ -1,4 +1,5 @@
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
@@ -23,7 +24,9 @@ class ChangePasswordForm(FlaskForm):
     new_password = PasswordField(_l("New password"), validators=[
         DataRequired(),
         Length(min=MIN_PASSWORD_LENGTH, max=200,
-               message=_l("The password must have at least %(min)d characters.", min=MIN_PASSWORD_LENGTH)),
+               message=lazy_ngettext("The password must have at least %(min)d character.",
+                                     "The password must have at least %(min)d characters.",
+                                     MIN_PASSWORD_LENGTH, min=MIN_PASSWORD_LENGTH)),
         strong_enough,
     ])
     confirm_password = PasswordField(_l("New password again"), validators=[

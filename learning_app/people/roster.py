@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import func, insert, select, update
@@ -181,7 +182,7 @@ def validate(table: Iterable[list[str]], max_rows: int) -> tuple[list[RosterRow]
     clean, errors = [], []
     for line, cells in enumerate(rows, start=2):
         if line - 1 > max_rows:
-            raise RosterFileError(_("The file has more than %(max)s rows.", max=max_rows))
+            raise RosterFileError(ngettext("The file has more than %(max)s row.", "The file has more than %(max)s rows.", max_rows, max=max_rows))
         if not any(cells) or len(errors) >= LISTED_ERRORS:
             continue  # past the listed errors, rows are only counted against the cap
         row, problems = _validate_row(line, cells, columns, resolver)
@@ -279,7 +280,7 @@ def validate_file(data, filename: str, max_rows: int) -> tuple[list[RosterRow], 
     stream = binary_stream(data)
     if not _is_xlsx(stream, filename):
         if sum(1 for _row in islice(read_table(stream, filename), max_rows + 2)) > max_rows + 1:
-            raise RosterFileError(_("The file has more than %(max)s rows.", max=max_rows))
+            raise RosterFileError(ngettext("The file has more than %(max)s row.", "The file has more than %(max)s rows.", max_rows, max=max_rows))
         stream.seek(0)
     return validate(read_table(stream, filename), max_rows)
 

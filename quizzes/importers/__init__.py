@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from learning_app.spreadsheets import binary_stream, text_encoding, text_reader
 
@@ -82,15 +83,17 @@ def _read_line(stream: TextIO, number: int) -> str:
     if "\x00" in line:  # a binary file that happened to decode
         raise QuestionImportError(0, _("This is not a text file."))
     if len(line) > MAX_QUESTION_CHARS:
-        raise QuestionImportError(number, _("The line is longer than %(max)s characters.", max=MAX_QUESTION_CHARS))
+        raise QuestionImportError(number, ngettext("The line is longer than %(max)s character.", "The line is longer than %(max)s characters.",
+                                                   MAX_QUESTION_CHARS, max=MAX_QUESTION_CHARS))
     return line
 
 
 def count_question(questions: list[ParsedQuestion], line: int) -> None:
     """Refuse a file with more than MAX_QUESTIONS questions as soon as the next one begins."""
     if len(questions) >= MAX_QUESTIONS:
-        raise QuestionImportError(line, _("The file holds more than %(max)s questions: split it into smaller "
-                                          "files.", max=MAX_QUESTIONS))
+        raise QuestionImportError(line, ngettext("The file holds more than %(max)s question: split it into smaller files.",
+                                                 "The file holds more than %(max)s questions: split it into smaller "
+                                                 "files.", MAX_QUESTIONS, max=MAX_QUESTIONS))
 
 
 def parse_questions(data, filename: str) -> list[ParsedQuestion]:

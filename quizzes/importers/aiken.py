@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from . import (KEYS, MAX_QUESTION_CHARS, ParsedQuestion, QuestionImportError, count_question, make_options,
                numbered_lines)
@@ -52,8 +53,9 @@ def parse_aiken(text: str | TextIO) -> list[ParsedQuestion]:
             _add_line(draft, number, line)
             draft.size += len(line)
             if draft.size > MAX_QUESTION_CHARS:
-                raise QuestionImportError(draft.line, _("The question is longer than %(max)s characters.",
-                                                        max=MAX_QUESTION_CHARS))
+                raise QuestionImportError(draft.line, ngettext(
+                    "The question is longer than %(max)s character.", "The question is longer than %(max)s characters.",
+                    MAX_QUESTION_CHARS, max=MAX_QUESTION_CHARS))
     if draft is not None:
         raise QuestionImportError(draft.line, _("The question has no “ANSWER:” line."))
     return questions

@@ -12,6 +12,7 @@ import re
 from typing import TextIO
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from . import (KEYS, MAX_QUESTION_CHARS, ParsedQuestion, QuestionImportError, count_question, make_options,
                numbered_lines)
@@ -61,8 +62,9 @@ def _blocks(text: str | TextIO):
                                                      line.translate(STRAY_CODES))))
             size += len(line)
             if size > MAX_QUESTION_CHARS:
-                raise QuestionImportError(block[0][0], _("The question is longer than %(max)s characters.",
-                                                         max=MAX_QUESTION_CHARS))
+                raise QuestionImportError(block[0][0], ngettext(
+                    "The question is longer than %(max)s character.", "The question is longer than %(max)s characters.",
+                    MAX_QUESTION_CHARS, max=MAX_QUESTION_CHARS))
         elif block:
             yield block
             block, size = [], 0

@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import bindparam, func, insert, inspect, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, lazyload
@@ -95,7 +96,7 @@ def _check_can_start(user, quiz: Quiz, now) -> None:
     if quiz.closes_at and now >= as_utc(quiz.closes_at):
         raise AttemptError(_("This quiz has closed."))
     if quiz.max_attempts and attempts_used(user, quiz) >= quiz.max_attempts:
-        raise AttemptError(_("You have used all %(count)s attempts.", count=quiz.max_attempts))
+        raise AttemptError(ngettext("You have used your %(num)s attempt.", "You have used all %(num)s attempts.", quiz.max_attempts))
 
 
 def _answers_drawn(quiz: Quiz) -> list[dict]:

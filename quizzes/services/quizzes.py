@@ -1,5 +1,6 @@
 """Setting up quizzes: their settings and their fixed questions and random draws."""
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from learning_app.audit.services import record_audit
@@ -75,8 +76,9 @@ def problems_before_publishing(quiz: Quiz) -> list[str]:
         if item.question is not None and item.question.status != QuestionStatus.PUBLISHED:
             problems.append(_("Question %(id)s has not passed review.", id=item.question_id))
         elif item.bank_id and available_for_draw(item) < item.draw_count:
-            problems.append(_("Bank “%(bank)s” has fewer than %(count)s published questions%(tag)s.",
-                              bank=item.bank.name, count=item.draw_count,
+            problems.append(ngettext("Bank “%(bank)s” has fewer than %(count)s published question%(tag)s.",
+                                     "Bank “%(bank)s” has fewer than %(count)s published questions%(tag)s.",
+                                     item.draw_count, bank=item.bank.name, count=item.draw_count,
                               tag=_(" tagged “%(tag)s”", tag=item.tag) if item.tag else ""))
     return problems
 

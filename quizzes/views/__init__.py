@@ -11,7 +11,7 @@ from ..completion import final_quizzes_passed
 from ..demo import seed_demo_quiz
 from ..services.practice import practice_summary
 from ..cli import import_questions_command
-from .formatting import plain_options, response_text, status_label, type_label
+from .formatting import option_shares, plain_options, response_text, status_label, type_label
 
 bp = Blueprint("quizzes", __name__, url_prefix="/quizzes", template_folder="../templates")
 
@@ -27,7 +27,8 @@ def register(state):
     register_requirement(final_quizzes_passed)
     add_home_panel(20, "quizzes/panels/home.html", practice_summary, lambda user: user.is_member)
     state.app.jinja_env.globals.update(response_text=response_text, plain_options=plain_options,
-                                       type_label=type_label, status_label=status_label)
+                                       option_shares=option_shares, type_label=type_label,
+                                       status_label=status_label)
     state.app.cli.add_command(import_questions_command)
     demo_seeded.connect(seed_demo_quiz)
 

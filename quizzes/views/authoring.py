@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import (Response, abort, current_app, flash, redirect, render_template, request, session,
                    url_for)
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from courses.models import Course, encode_set
@@ -74,7 +75,7 @@ def submit_bank(bank_id):
     bank = get_bank_for_edit(bank_id, current_user)
     drafts = db.session.scalars(queries.bank_questions(bank, QuestionStatus.DRAFT)).all()
     return _apply(lambda: banks.submit_questions(current_user, drafts),
-                  _("%(count)s questions submitted for review.", count=len(drafts)),
+                  ngettext("%(num)s question submitted for review.", "%(num)s questions submitted for review.", len(drafts)),
                   url_for("quizzes.view_bank", bank_id=bank.id))
 
 
@@ -146,7 +147,8 @@ def confirm_import(bank_id):
         flash(str(error), "error")
     else:
         db.session.commit()
-        flash(_("%(count)s questions imported as drafts. Submit them for review when ready.", count=len(parsed)),
+        flash(ngettext("%(num)s question imported as a draft. Submit it for review when ready.",
+                         "%(num)s questions imported as drafts. Submit them for review when ready.", len(parsed)),
               "success")
     finally:
         path.unlink(missing_ok=True)

@@ -1,6 +1,7 @@
 """Showing responses and answers with the labels the member saw (A, B, C in the attempt's order)."""
 from flask_babel import gettext as _
 
+from ..grading import option_weights
 from ..models import AttemptStatus, QuestionType
 
 
@@ -23,6 +24,19 @@ def response_text(question, response, display_options) -> str:
 def plain_options(question) -> list[tuple[str, str, str]]:
     """The options in the author's order, labelled by their own keys (for reviewers and practice)."""
     return [(option["key"], option["key"], option["text"]) for option in question.options]
+
+
+def option_shares(question) -> dict[str, str]:
+    """For partial credit: each option's share of the marks as the grader counts it ("50%", "−50%"),
+    the even split when the author gave no weights; options worth nothing show no share."""
+    if not question.partial_credit:
+        return {}
+    shares = {}
+    for key, weight in option_weights(question).items():
+        percent = round(weight * 100)
+        if percent:
+            shares[key] = f"{percent}%" if percent > 0 else f"−{-percent}%"
+    return shares
 
 
 def type_label(value: str) -> str:

@@ -1,6 +1,7 @@
 """Reviewers approve questions before members see them, one by one or a whole page at once."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from learning_app.extensions import db
@@ -60,5 +61,5 @@ def approve_questions():
         flash(str(error), "error")
     else:
         db.session.commit()
-        flash(_("%(count)s questions approved.", count=approved), "success")
+        flash(ngettext("%(num)s question approved.", "%(num)s questions approved.", approved), "success")
     return redirect(url_for("quizzes.question_review_queue"))

@@ -45,6 +45,6 @@ def response_text(response) -> str:
 
 
 def breadcrumb(html: str) -> str:
-    match = re.search(r'<nav aria-label="breadcrumb">(.*?)</nav>', html, re.S)
+    match = re.search(r'<ol class="breadcrumb">(.*?)</ol>', html, re.S)  # the nav's label is translated
     assert match, "no breadcrumb"
     return match.group(1)

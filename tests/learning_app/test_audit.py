@@ -60,7 +60,8 @@ def test_filter_by_another_action_hides_the_first(client, tree, admin):
     db.session.commit()
     page = page_of(client, action="org.create")
     assert "乙一党支部" in page
-    assert "改名后的甲一" not in page
+    # The creation rows name the branch by its name of today; the rename's own row (before → after) is absent.
+    assert "改名后的甲一" in page and "原为：甲一党支部" not in page
 
 
 def test_filter_by_unknown_action_shows_no_entries(client, tree, admin):

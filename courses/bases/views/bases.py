@@ -4,6 +4,7 @@ import io
 import segno
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from learning_app.extensions import db
@@ -138,7 +139,8 @@ def check_in(session_id):
         form.code.data = request.args.get("code", "")[:6]
     if form.validate_on_submit():
         return _guard(lambda: services.check_in(current_user, session, form.code.data),
-                      _("Checked in: %(hours)s study hours credited.", hours=format_hours(session.hours)),
+                      ngettext("Checked in: %(hours)s study hour credited.", "Checked in: %(hours)s study hours credited.", session.hours,
+                               hours=format_hours(session.hours)),
                       url_for("bases.view_session", session_id=session.id))
     return render_template("bases/check_in.html", session=session, form=form)
 

@@ -4,6 +4,7 @@ import io
 import segno
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
@@ -175,7 +176,7 @@ def record_study(site_id):
         response = _guard(record, _("Collective study recorded."), url_for("bases.manage_site", site_id=site.id),
                           refused_page=page)
         if "row" in study:
-            flash(_("%(count)s members credited.", count=len(study["row"].attendees)), "info")
+            flash(ngettext("%(num)s member credited.", "%(num)s members credited.", len(study["row"].attendees)), "info")
         return response
     return page()
 
