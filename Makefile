@@ -11,14 +11,8 @@ MO_FILES := $(PO_FILES:.po=.mo)
 
 .PHONY: install run test test-postgres translations extract-messages bench clean
 
-PLOTLY_JS := static/vendor/plotly/plotly.min.js
-
-install: $(STAMP) $(MO_FILES) $(PLOTLY_JS)
-
-# plotly.js is served from static/ (no CDN): the copy that ships inside the plotly package.
-$(PLOTLY_JS): $(STAMP)
-	mkdir -p $(dir $@)
-	cp "$$($(BIN)/python -c 'import os, plotly; print(os.path.join(os.path.dirname(plotly.__file__), "package_data", "plotly.min.js"))')" $@
+# plotly.js is vendored in static/vendor/plotly/ (a partial bundle; its README says how it was built).
+install: $(STAMP) $(MO_FILES)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -31,7 +31,7 @@ def register(state):
 
 def figure_json(figure) -> Markup:
     """Plotly JSON safe inside <script type="application/json"> (no "</script>" can end it early)."""
-    return _script_json(figure.to_json())
+    return _script_json(charts.figure_json(figure))
 
 
 def _script_json(text: str) -> Markup:
@@ -78,11 +78,10 @@ def dashboard():
         if any(tree.total[node.id].members for node in children) else None,
         "attendance": figure_json(charts.attendance_bars(months)) if months else None,
     }
-    plotly_template = _script_json(charts.template_json()) if any(figures.values()) else None
     return render_template(
         "analytics/dashboard.html", root=root, filters=filters, tree=tree, children=children, trail=trail,
         total=total, figures=figures, stages=stages, bands=bands, difficulty=difficulty, hours_bins=hours_bins,
-        months=months, per_day=per_day, deadline=deadline, labels=labels, plotly_template=plotly_template,
+        months=months, per_day=per_day, deadline=deadline, labels=labels,
         courses=queries.courses_assigned_within(root), today=local_today(), categories=MemberCategory.choices())
 
 

@@ -24,7 +24,7 @@ def create_app(config=None, **overrides):
         hops = int(app.config["TRUSTED_PROXY_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
-    from . import database, extensions, i18n, input_guard, security
+    from . import database, extensions, i18n, input_guard, security, static_files
     input_guard.init_app(app)
     database.init_app(app)
     extensions.db.init_app(app)
@@ -36,6 +36,7 @@ def create_app(config=None, **overrides):
     app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)
     extensions.limiter.init_app(app)
     security.init_app(app)
+    static_files.init_app(app)
 
     from .auth.views import bp as auth_bp
     from .main.views import bp as main_bp

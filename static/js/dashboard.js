@@ -2,15 +2,14 @@
 (function () {
   if (!window.Plotly) return;  // the tables beside each chart still carry the figures
   var drill = document.getElementById("drilldown");
-  // The look every chart shares, sent once for the page rather than inside each figure.
-  var templateSource = document.getElementById("plotly-template");
-  var template = templateSource ? JSON.parse(templateSource.textContent) : null;
+  // The mode bar is not needed; responsive: each chart follows its card's width (a phone turned, a
+  // window resized). A Chinese page gets Chinese dates and words (plotly-locale-zh-cn.js registers it).
+  var config = {displayModeBar: false, responsive: true};
+  if (document.documentElement.lang === "zh-Hans") config.locale = "zh-CN";
   document.querySelectorAll("[data-figure]").forEach(function (element) {
     var source = document.getElementById(element.dataset.figure);
     var figure = JSON.parse(source.textContent);
-    if (template) figure.layout.template = template;
-    // The mode bar needs an injected stylesheet, which the content security policy (rightly) refuses.
-    Plotly.newPlot(element, figure.data, figure.layout, {displayModeBar: false, responsive: true});
+    Plotly.newPlot(element, figure.data, figure.layout, config);
     element.on("plotly_click", function (event) {
       var point = event.points && event.points[0];
       if (!point || point.customdata === undefined || !drill) return;

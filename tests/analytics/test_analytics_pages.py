@@ -43,17 +43,21 @@ def test_completion_chart_carries_child_ids_for_drill_down(client, auth, make_da
     assert set(hours["customdata"]) == {node.id for node in children if tree.total[node.id].members}
 
 
-def test_the_charts_share_one_template_sent_once(client, auth, make_dataset, make_user):
-    """Plotly's look travels once per page, not inside each of nine figures (6.5 KB each on a slow link)."""
+def test_figures_travel_without_a_template_or_long_floats(client, auth, make_dataset, make_user):
+    """No Plotly template in the page (6.5 KB it used to carry), numbers to one decimal place, Chinese as
+    UTF-8 rather than \\u escapes: the figure JSON is what a slow link pays for."""
     data = make_dataset(seed=22)
     auth.login(make_user(data.committee, supervises=data.committee))
     html = client.get("/dashboard/").get_data(as_text=True)
-    shared = re.findall(r'<script type="application/json" id="plotly-template">(.*?)</script>', html, re.S)
-    assert len(shared) == 1 and json.loads(shared[0])["layout"]["colorway"]
+    assert 'id="plotly-template"' not in html
     drawn = drawn_charts(html)
     assert len(drawn) >= 5
     for chart in drawn:
-        assert "layout" not in chart_json(html, chart)["layout"].get("template", {}), chart
+        text = re.search(rf'id="{chart}-data">(.*?)</script>', html, re.S).group(1)
+        assert "template" not in chart_json(html, chart)["layout"], chart
+        assert not re.search(r"\d\.\d{2,}", text), (chart, re.findall(r"[\d.]*\d\.\d{2,}", text)[:5])
+        assert not re.search(r"\\u[0-9a-f]{4}", text.replace("\\u003c", "").replace("\\u003e", "")
+                             .replace("\\u0026", "")), chart
 
 
 def test_drilling_down_shows_the_child_with_a_breadcrumb_back(client, auth, make_dataset, make_user):

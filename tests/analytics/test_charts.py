@@ -21,15 +21,18 @@ def test_completion_line_marks_the_assigned_total_and_the_deadline(app):
     assert deadline["line"] == {"color": charts.RED, "dash": "dash"}
     labels = {note["text"]: note for note in layout["annotations"]}
     assert labels["指派学习"]["y"] == 40 and labels["截止日期"]["x"] == "2026-04-30"
+    # Both labels inside the plot: room above the assigned line, the deadline's label at the top.
+    assert labels["截止日期"]["yref"] == "y domain" and labels["截止日期"]["yanchor"] == "top"
+    assert labels["指派学习"]["yanchor"] == "bottom" and layout["yaxis"]["range"] == [0, 48]
     # The base layout still applies under the chart's own settings.
-    assert layout["paper_bgcolor"] == "#ffffff" and layout["yaxis"]["range"] == [0, 40]
+    assert layout["paper_bgcolor"] == "#ffffff" and layout["yaxis"]["automargin"] is True
 
 
 def test_completion_line_without_deadline_draws_no_deadline(app):
     with app.test_request_context():
         layout = layout_of(charts.completion_line([], 0, None))
     assert len(layout["shapes"]) == 1 and [note["text"] for note in layout["annotations"]] == ["指派学习"]
-    assert layout["yaxis"]["range"] == [0, 1]
+    assert layout["yaxis"]["range"] == [0, 1.2]
 
 
 def test_hours_histogram_marks_the_yearly_requirement(app):
@@ -38,4 +41,6 @@ def test_hours_histogram_marks_the_yearly_requirement(app):
     (requirement,) = layout["shapes"]
     assert (requirement["x0"], requirement["x1"], requirement["line"]["color"]) == (32, 32, charts.GREEN)
     (label,) = layout["annotations"]
-    assert label["text"] == "应修要求" and label["x"] == 32 and label["yref"] == "paper"
+    assert label["text"] == "应修要求" and label["x"] == 32 and label["yref"] == "y domain"
+    # Inside the plot, on the side of the line with more room (32 of 40 hours: to its left).
+    assert (label["y"], label["yanchor"], label["xanchor"]) == (1, "top", "right")

@@ -22,8 +22,8 @@ def live_app(tmp_path_factory):
     from learning_app import create_app
     from learning_app.extensions import db
 
-    plotly = ROOT / "static" / "vendor" / "plotly" / "plotly.min.js"
-    assert plotly.is_file(), "run `make install`: it copies plotly.min.js into static/vendor/plotly/"
+    plotly = ROOT / "static" / "vendor" / "plotly" / "plotly-dashboard.min.js"
+    assert plotly.is_file(), "the vendored plotly.js bundle is missing (static/vendor/plotly/README.md)"
     tmp = tmp_path_factory.mktemp("live")
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp}/db.sqlite", WTF_CSRF_ENABLED=True,
                      UPLOAD_DIR=str(tmp / "uploads"), CREDENTIALS_DIR=str(tmp / "credentials"),

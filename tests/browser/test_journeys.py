@@ -260,7 +260,7 @@ def test_supervisor_dashboard_draws_its_charts_offline(live_app, visitors):
     supervisor = visitors(DESKTOP)
     page = supervisor.page
     supervisor.log_in("supervisor", "Super@2026")
-    with page.expect_response(lambda r: r.url.endswith("/plotly.min.js")) as plotly:
+    with page.expect_response(lambda r: "/static/vendor/plotly/plotly-dashboard.min.js" in r.url) as plotly:
         page.goto("/dashboard/")
     assert plotly.value.ok
     page.wait_for_selector(".chart .main-svg", state="attached", timeout=15_000)
@@ -268,8 +268,8 @@ def test_supervisor_dashboard_draws_its_charts_offline(live_app, visitors):
     drawn = page.locator(".chart .main-svg")
     assert drawn.count() >= 1
     assert page.locator(".chart svg").count() >= 1
-    # The page's shared template was applied: Plotly's default colours, not plotly.js's bare ones.
-    assert page.evaluate("document.querySelector('.chart')._fullLayout.colorway[0]") == "#636efa"
+    # The Chinese page draws with plotly.js's zh-CN locale (dates and words in Chinese).
+    assert page.evaluate("document.querySelector('.chart')._context.locale") == "zh-CN"
     supervisor.finish("05-supervisor-dashboard")
 
 
