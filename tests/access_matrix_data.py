@@ -107,6 +107,7 @@ ASSIGN_BY_DESIGN = ("published courses are offered to every supervisor for assig
 ACCESS_MATRIX: dict[str, Row] = {
     # --- main, auth -------------------------------------------------------------------------------
     "main.home": Row(get("main.home"), everyone()),
+    "main.menu": Row(get("main.menu"), everyone() | {"anonymous": 200}),
     "main.healthz": Row(get("main.healthz"), everyone() | {"anonymous": 200}),
     "main.set_language": Row(get("main.set_language"), everyone(REDIRECT) | {"anonymous": REDIRECT}, "POST"),
     "auth.login": Row(get("auth.login"), everyone(REDIRECT) | {"anonymous": 200}),
