@@ -14,7 +14,8 @@ HTML; the anonymous visitor opens the login page). On every page the crawl fails
   no network needed).
 
 Every page is screenshot (full page) to test-artifacts/crawl/<visitor>-<width>-<endpoint>.png for a person
-to look at. All failures are collected and reported in one assertion message, so one run shows them all.
+to look at. All failures are collected and reported in one assertion message, so one run shows them all
+(and written with the run's figures to test-artifacts/crawl/summary.txt).
 
 CRAWL_PAGES=<pattern> (fnmatch over endpoint names, e.g. "analytics.*") limits a run while fixing pages.
 
@@ -98,6 +99,15 @@ CHART_TEXT_OUTSIDE = """
 """
 
 
+# A page with one of each fault the crawl looks for (served only in this module's app).
+PROBE_PAGE = """<!doctype html><html lang="en"><head><title>probe</title></head><body>
+<p style="color: red">an inline style the policy refuses</p>
+<img src="/static/no-such-image.png" alt="missing">
+<pre>""" + "x" * 400 + """</pre>
+<input type="text" name="unlabelled">
+</body></html>"""
+
+
 def pages_to_visit(app, world):
     """{visitor: [(name, endpoint, url)]}: every GET address of the matrix the visitor may see."""
     pages = {visitor: [] for visitor in VISITORS}
@@ -128,6 +138,7 @@ def crawl_app(tmp_path_factory):
         db.session.commit()
         db.session.remove()
     app.config["CRAWL_WORLD"] = world
+    app.add_url_rule("/crawl-probe", "crawl_probe", lambda: PROBE_PAGE)
     with serving(app):
         yield app
 
@@ -271,6 +282,22 @@ def test_every_page_draws_cleanly_for_every_role(crawl_app, browser):
     summary = (f"{visited} page visits ({len(VISITORS)} visitors and the anonymous login page, "
                f"{len(VIEWPORTS)} viewports) in {elapsed:.0f} s; known elsewhere, let through: "
                f"{dict(let_through) or 'none'}")
-    print(summary)
     kinds = Counter(failure.split(": ", 2)[1] for failure in failures)
+    (SHOTS / "summary.txt").write_text(f"{len(failures)} failures {dict(kinds)}; {summary}\n" + "\n".join(failures),
+                                       encoding="utf-8")
     assert not failures, f"{len(failures)} failures ({dict(kinds)}); {summary}\n" + "\n".join(failures)
+
+
+def test_the_crawl_sees_each_kind_of_fault(crawl_app, browser):
+    """The detectors themselves: a page with an inline style, a missing image, a too-wide box and an
+    unlabelled field is reported for each (so a crawl that passes has looked)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    crawler = Crawler(browser, crawl_app.config["LIVE_URL"], "anonymous", 390)
+    try:
+        problems = crawler.visit("probe", "crawl_probe", "/crawl-probe", Axe())
+    finally:
+        crawler.close()
+        (SHOTS / "anonymous-390-probe.png").unlink(missing_ok=True)
+    kinds = {kind for kind, _ in problems}
+    assert {"csp", "request", "console", "overflow", "axe"} <= kinds, problems
+    assert any("label" in detail for kind, detail in problems if kind == "axe"), problems
