@@ -23,7 +23,10 @@ PER_PAGE = 50
 
 @bp.record_once
 def register(state):
-    add_navigation(17, "analytics.dashboard", _l("Dashboard"), lambda user: user.manages_people)
+    add_navigation(17, "analytics.dashboard", _l("Dashboard"), lambda user: user.manages_people, "statistics")
+    add_navigation(18, "analytics.report", _l("Monthly report"), lambda user: user.manages_people, "statistics")
+    add_navigation(19, "analytics.site_evaluation", _l("Site evaluation"), lambda user: user.manages_people,
+                   "statistics")
     state.app.cli.add_command(gen_scale_command)
     state.app.cli.add_command(rebuild_counts_command)
     counts.init_app(state.app)

@@ -6,20 +6,29 @@ from flask_login import current_user
 from markupsafe import Markup
 
 
-# (order, endpoint, label, who may see it): feature packages add theirs with add_navigation,
+# The menu's groups, by what people do; an entry in no group stands alone at the top (Home).
+MENU_GROUPS = {
+    "study": _l("Study"),
+    "life": _l("Organisational life"),
+    "manage": _l("Management"),
+    "statistics": _l("Statistics"),
+}
+
+# (order, endpoint, label, who may see it, group): feature packages add theirs with add_navigation,
 # so this core module never imports them.
 NAVIGATION = [
-    (0, "main.home", _l("Home"), lambda user: True),
-    (80, "people.list_members", _l("Member management"), lambda user: user.manages_people),
-    (90, "orgs.org_tree", _l("Organisations"), lambda user: user.is_admin),
-    (91, "people.import_roster", _l("Roster import"), lambda user: user.is_admin),
-    (92, "audit.list_entries", _l("Audit log"), lambda user: user.is_admin),
+    (0, "main.home", _l("Home"), lambda user: True, None),
+    (80, "people.list_members", _l("Member management"), lambda user: user.manages_people, "manage"),
+    (90, "orgs.org_tree", _l("Organisations"), lambda user: user.is_admin, "manage"),
+    (91, "people.import_roster", _l("Roster import"), lambda user: user.is_admin, "manage"),
+    (92, "audit.list_entries", _l("Audit log"), lambda user: user.is_admin, "manage"),
 ]
 
 
-def add_navigation(order, endpoint, label, allowed):
+def add_navigation(order, endpoint, label, allowed, group):
+    assert group in MENU_GROUPS, f"menu group {group!r} is not one of {sorted(MENU_GROUPS)}"
     if not any(entry[1] == endpoint for entry in NAVIGATION):
-        NAVIGATION.append((order, endpoint, label, allowed))
+        NAVIGATION.append((order, endpoint, label, allowed, group))
         NAVIGATION.sort(key=lambda entry: entry[0])
 
 
@@ -39,11 +48,25 @@ def home_panels_for(user):
 
 
 def navigation_for(user):
-    """The menu entries this user's roles allow, in display order."""
+    """The menu entries this user's roles allow, in display order: [(endpoint, label, active, group)]."""
     if not user.is_authenticated:
         return []
-    return [(endpoint, label, request.endpoint == endpoint)
-            for _, endpoint, label, allowed in NAVIGATION if allowed(user)]
+    return [(endpoint, label, request.endpoint == endpoint, group)
+            for _, endpoint, label, allowed, group in NAVIGATION if allowed(user)]
+
+
+def menu_for(user):
+    """The menu as shown: [(group key or None, label, active, [(url, label, active)])], groups in MENU_GROUPS
+    order, entries standing alone (Home) first; a group none of whose entries the user may see is left out."""
+    entries = navigation_for(user)
+    menu = [(None, str(label), active, [(url_for(endpoint), str(label), active)])
+            for endpoint, label, active, group in entries if group is None]
+    for key, group_label in MENU_GROUPS.items():
+        items = [(url_for(endpoint), str(label), active) for endpoint, label, active, group in entries
+                 if group == key]
+        if items:
+            menu.append((key, str(group_label), any(active for _, _, active in items), items))
+    return menu
 
 
 def menu_html(user) -> Markup:
@@ -51,12 +74,11 @@ def menu_html(user) -> Markup:
     they hold nothing of the user but which entries their roles allow, and every page shows them."""
     entries = navigation_for(user)
     # Keyed by endpoint, not label: hashing a lazy label would translate it.
-    key = (str(get_locale()), request.script_root, tuple((endpoint, active) for endpoint, _, active in entries))
+    key = (str(get_locale()), request.script_root, tuple((endpoint, active) for endpoint, _, active, _ in entries))
     cache = current_app.extensions.setdefault("rendered_menus", {})
     html = cache.get(key)
     if html is None:
-        items = [(url_for(endpoint), str(label), active) for endpoint, label, active in entries]
-        html = cache[key] = Markup(current_app.jinja_env.get_template("menu.html").render(items=items))
+        html = cache[key] = Markup(current_app.jinja_env.get_template("menu.html").render(menu=menu_for(user)))
     return html
 
 

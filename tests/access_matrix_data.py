@@ -107,6 +107,7 @@ ASSIGN_BY_DESIGN = ("published courses are offered to every supervisor for assig
 ACCESS_MATRIX: dict[str, Row] = {
     # --- main, auth -------------------------------------------------------------------------------
     "main.home": Row(get("main.home"), everyone()),
+    "main.menu": Row(get("main.menu"), everyone() | {"anonymous": 200}),
     "main.healthz": Row(get("main.healthz"), everyone() | {"anonymous": 200}),
     "main.go_to_login": Row(get("main.go_to_login"), everyone(LOGIN)),  # /login leads to the login page
     "main.set_language": Row(get("main.set_language"), everyone(REDIRECT) | {"anonymous": REDIRECT}, "POST"),

@@ -21,11 +21,12 @@ SOURCE_LABELS = {"course": _l("Course completed"), "base_session": _l("Base sess
 
 @bp.record_once
 def register_navigation(state):
-    add_navigation(10, "courses.my_learning", _l("My learning"), lambda user: user.is_member)
-    add_navigation(11, "courses.catalog", _l("Courses"), lambda user: user.is_member)
+    add_navigation(10, "courses.my_learning", _l("My learning"), lambda user: user.is_member, "study")
+    add_navigation(11, "courses.catalog", _l("Courses"), lambda user: user.is_member, "study")
     add_navigation(20, "courses.my_courses", _l("My courses"),
-                   lambda user: user.has_role(Role.AUTHOR) or user.is_admin)
-    add_navigation(21, "courses.review_queue", _l("Review queue"), lambda user: user.has_role(Role.REVIEWER))
+                   lambda user: user.has_role(Role.AUTHOR) or user.is_admin, "manage")
+    add_navigation(21, "courses.review_queue", _l("Review queue"), lambda user: user.has_role(Role.REVIEWER),
+                   "manage")
     state.app.jinja_env.globals.update(event_labels=EVENT_LABELS, source_labels=SOURCE_LABELS)
     demo_seeded.connect(seed_demo_courses)
     add_home_panel(10, "courses/panels/home.html", learning_summary, lambda user: user.is_member)

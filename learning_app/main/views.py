@@ -5,7 +5,7 @@ from ..extensions import db
 from ..models import MemberCategory
 from ..orgs.queries import path_label, subtree_member_counts
 from ..security import local_redirect_target
-from ..templating import home_panels_for
+from ..templating import home_panels_for, menu_for
 
 bp = Blueprint("main", __name__, template_folder="templates")
 
@@ -18,6 +18,12 @@ def home():
         counts = subtree_member_counts(current_user.visible_orgs_condition())
     return render_template("main/home.html", org_label=path_label(current_user.org),
                            counts=counts, categories=list(MemberCategory), panels=home_panels_for(current_user))
+
+
+@bp.route("/menu")
+def menu():
+    """Every menu entry the visitor may use, grouped: the menu without JavaScript (no dropdowns)."""
+    return render_template("main/menu.html", sections=menu_for(current_user))
 
 
 @bp.route("/language", methods=["POST"])

@@ -18,12 +18,12 @@ bp = Blueprint("quizzes", __name__, url_prefix="/quizzes", template_folder="../t
 
 @bp.record_once
 def register(state):
-    add_navigation(12, "quizzes.list_quizzes", _l("Quizzes"), lambda user: user.is_member)
-    add_navigation(13, "quizzes.practice", _l("Daily practice"), lambda user: user.is_member)
+    add_navigation(12, "quizzes.list_quizzes", _l("Quizzes"), lambda user: user.is_member, "study")
+    add_navigation(13, "quizzes.practice", _l("Daily practice"), lambda user: user.is_member, "study")
     add_navigation(22, "quizzes.list_banks", _l("Question banks"),
-                   lambda user: user.has_role(Role.AUTHOR) or user.is_admin)
+                   lambda user: user.has_role(Role.AUTHOR) or user.is_admin, "manage")
     add_navigation(23, "quizzes.question_review_queue", _l("Question review"),
-                   lambda user: user.has_role(Role.REVIEWER))
+                   lambda user: user.has_role(Role.REVIEWER), "manage")
     register_requirement(final_quizzes_passed)
     add_home_panel(20, "quizzes/panels/home.html", practice_summary, lambda user: user.is_member)
     state.app.jinja_env.globals.update(response_text=response_text, plain_options=plain_options,

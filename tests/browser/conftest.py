@@ -2,6 +2,7 @@
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -14,24 +15,13 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 
 
-@pytest.fixture(scope="module")
-def live_app(tmp_path_factory):
-    """The app with CSRF on, seeded with the demo organisation, served on 127.0.0.1:<free port>."""
+@contextmanager
+def serving(app):
+    """Serve `app` on 127.0.0.1:<free port> in a thread (app.config["LIVE_URL"]) while the block runs."""
     from werkzeug.serving import make_server
 
-    from learning_app import create_app
     from learning_app.extensions import db
 
-    plotly = ROOT / "static" / "vendor" / "plotly" / "plotly-dashboard.min.js"
-    assert plotly.is_file(), "the vendored plotly.js bundle is missing (static/vendor/plotly/README.md)"
-    tmp = tmp_path_factory.mktemp("live")
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp}/db.sqlite", WTF_CSRF_ENABLED=True,
-                     UPLOAD_DIR=str(tmp / "uploads"), CREDENTIALS_DIR=str(tmp / "credentials"),
-                     RATELIMIT_ENABLED=False, HEARTBEAT_SECONDS=2)
-    with app.app_context():
-        db.create_all()
-    result = app.test_cli_runner().invoke(args=["seed-demo"])
-    assert result.exit_code == 0, result.output
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -44,6 +34,30 @@ def live_app(tmp_path_factory):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def live_config(tmp):
+    """The settings of an app served to the browser: CSRF on, a database and uploads of its own."""
+    plotly = ROOT / "static" / "vendor" / "plotly" / "plotly-dashboard.min.js"
+    assert plotly.is_file(), "the vendored plotly.js bundle is missing (static/vendor/plotly/README.md)"
+    return dict(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp}/db.sqlite", WTF_CSRF_ENABLED=True,
+                UPLOAD_DIR=str(tmp / "uploads"), CREDENTIALS_DIR=str(tmp / "credentials"),
+                RATELIMIT_ENABLED=False, HEARTBEAT_SECONDS=2)
+
+
+@pytest.fixture(scope="module")
+def live_app(tmp_path_factory):
+    """The app with CSRF on, seeded with the demo organisation, served on 127.0.0.1:<free port>."""
+    from learning_app import create_app
+    from learning_app.extensions import db
+
+    app = create_app("testing", **live_config(tmp_path_factory.mktemp("live")))
+    with app.app_context():
+        db.create_all()
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    with serving(app):
+        yield app
 
 
 @pytest.fixture(scope="module")
@@ -103,11 +117,17 @@ class Visitor:
         assert "/auth/login" not in page.url, page.inner_text("body")[:500]
 
     def navigate(self, label):
-        """Follow a main-menu link, opening the collapsed menu first on a narrow screen."""
+        """Follow a main-menu link: open the collapsed menu on a narrow screen, then the entry's group."""
         toggler = self.page.locator(".navbar-toggler")
         if toggler.is_visible():
             toggler.click()
-        link = self.page.locator("#main-nav").get_by_role("link", name=label, exact=True)
+        entry = self.page.get_by_role("link", name=label, exact=True)
+        link = self.page.locator("#main-nav").locator(entry)
+        if not link.is_visible():
+            # A closed dropdown's entries are hidden, which role locators skip unless told.
+            hidden_entry = self.page.get_by_role("link", name=label, exact=True, include_hidden=True)
+            group = self.page.locator("#main-nav .dropdown").filter(has=hidden_entry)
+            group.locator("[data-bs-toggle=dropdown]").click()
         link.wait_for(state="visible")
         link.click()
         self.page.wait_for_load_state()

@@ -13,9 +13,12 @@ bp = Blueprint("bases", __name__, template_folder="../templates")
 
 @bp.record_once
 def register(state):
-    add_navigation(14, "bases.my_site", _l("My site"), lambda user: user.is_member)
-    add_navigation(15, "bases.list_sessions", _l("Bases"), lambda user: user.is_member or user.manages_people)
-    add_navigation(24, "bases.notice_review_queue", _l("Notice review"), lambda user: user.has_role(Role.REVIEWER))
+    add_navigation(14, "bases.my_site", _l("My site"), lambda user: user.is_member, "life")
+    add_navigation(15, "bases.list_sessions", _l("Bases"), lambda user: user.is_member or user.manages_people,
+                   "life")
+    add_navigation(16, "bases.manage_sites", _l("Learning sites"), lambda user: user.manages_people, "life")
+    add_navigation(24, "bases.notice_review_queue", _l("Notice review"), lambda user: user.has_role(Role.REVIEWER),
+                   "manage")
     register_requirement(required_base_sessions_met)
 
 
