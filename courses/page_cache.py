@@ -9,7 +9,7 @@ flushed and from bulk ORM statements. So every write to those tables goes throug
 the dashboard counts (analytics.counts) require too; a write behind its back leaves pages stale.
 
 A kept page is served again while both counters, the language, the day, the URL and the member's own
-row (name, branch, category, position) are what they were when it was rendered. A page with a
+row (name, branch, category, position, large text) are what they were when it was rendered. A page with a
 flashed message is neither served from the cache nor kept. The CSRF token is put in per request.
 """
 from __future__ import annotations
@@ -51,7 +51,7 @@ def cached_page(member, render) -> str:
     shared_version, member_version = versions
     key = (shared_version or 0, member_version or 0, str(get_locale()), local_today(),
            request.full_path, request.script_root, member.real_name, member.org_id, member.category,
-           member.position)
+           member.position, member.large_text)
     token = generate_csrf()
     store = current_app.extensions[STORE]
     kept = store.get(member.id)

@@ -267,4 +267,6 @@ def learning_summary(user) -> dict:
     return {"year": year, "hours": hours, "required": required,
             "percent": min(100, round(100 * hours / required)) if required else 100,
             "open": sum(1 for item in items if not item["completed"]),
-            "overdue": sum(1 for item in items if item["overdue"])}
+            "overdue": sum(1 for item in items if item["overdue"]),
+            # What to study next (大字模式's home page): assigned first, soonest deadline first.
+            "next": [item for item in items if not item["completed"]][:3]}

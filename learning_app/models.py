@@ -175,6 +175,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255), default="")
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(10))
+    # 大字模式: larger text and touch targets and a simpler home page, chosen once for every device.
+    large_text: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The address (an IPv6 /64) of the last successful login: the account-wide lockout ceiling does not

@@ -111,6 +111,7 @@ ACCESS_MATRIX: dict[str, Row] = {
     "main.healthz": Row(get("main.healthz"), everyone() | {"anonymous": 200}),
     "main.go_to_login": Row(get("main.go_to_login"), everyone(LOGIN)),  # /login leads to the login page
     "main.set_language": Row(get("main.set_language"), everyone(REDIRECT) | {"anonymous": REDIRECT}, "POST"),
+    "main.set_large_text": Row(get("main.set_large_text"), everyone(REDIRECT), "POST"),
     "auth.login": Row(get("auth.login"), everyone(REDIRECT) | {"anonymous": 200}),
     "auth.logout": Row(get("auth.logout"), everyone(LOGIN), "POST"),  # always back to the login page
     "auth.change_password": Row(get("auth.change_password"), everyone()),

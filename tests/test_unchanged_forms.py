@@ -140,6 +140,7 @@ OTHER_FORMS = {
     "/auth/login": "signs in",
     "/auth/password": "sets a new password; shows none",
     "/language": "switches the language (its buttons name the language)",
+    "/large-text": "turns 大字模式 on or off (its button names which)",
     "/admin/orgs/new": CREATES,
     "/members/<int:user_id>/roles": "grants a new role",
     "/members/import": "uploads a roster",

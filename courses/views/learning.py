@@ -1,4 +1,5 @@
 """Members learn: my learning, the catalog, a course, its lessons, progress reports, the ledger."""
+from math import ceil
 from types import SimpleNamespace
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -6,7 +7,7 @@ from flask_login import current_user, login_required
 
 from learning_app.extensions import db
 from learning_app.i18n import gettext as _
-from learning_app.i18n import ngettext
+from learning_app.i18n import ngettext, request_translations
 from learning_app.orgs.queries import path_labels, whole_tree
 from learning_app.security import loads_user_alone, reads_with_user, without_transaction
 from learning_app.templating import format_hours
@@ -83,8 +84,11 @@ def view_course(course_id):
     course = get_course_for_learning(course_id, current_user)
     revision = queries.load_revision(course.published_revision_id)
     enrolment = queries.enrolment_of(current_user, course)
+    # An assigned course is the member's already (its first lesson enrols them): no "add to my learning".
+    assigned = enrolment is None and _source(course) == EnrolmentSource.ASSIGNED
     return render_template("courses/learning/course.html", course=course, revision=revision,
-                           enrolment=enrolment, progress=queries.progress_by_key(current_user, course),
+                           enrolment=enrolment, assigned=assigned,
+                           progress=queries.progress_by_key(current_user, course),
                            assignments=queries.course_assignments(course, current_user)
                            if current_user.manages_people else [])
 
@@ -130,9 +134,40 @@ def view_lesson(course_id, lesson_key):
         body_html=rendered_lessons.lesson_html(course, lesson),
         previous=lessons[index - 1] if index > 0 else None,
         following=lessons[index + 1] if index + 1 < len(lessons) else None,
-        heartbeat_seconds=current_app.config.get("HEARTBEAT_SECONDS", 10))
+        heartbeat_seconds=current_app.config.get("HEARTBEAT_SECONDS", 10),
+        media=_media_progress(revision, lesson, progress) if lesson.is_media else None)
     db.session.commit()
     return page
+
+
+# "还需学习 N 分钟": the member sees how much is left to play, as the server counts it (see
+# learning.report_media_progress: credited seconds against the completion ratio of the duration).
+def _minutes_left_text(minutes: int) -> str:
+    """The text with its %(num)d still in it, for the plural form of `minutes`."""
+    return request_translations().ungettext("%(num)d minute left to study", "%(num)d minutes left to study",
+                                            minutes)
+
+
+def study_left_label(seconds_left: float, completed: bool) -> str:
+    if completed:
+        return _("Completed")
+    if seconds_left < 60:
+        return _("Less than a minute left to study")
+    minutes = ceil(seconds_left / 60)
+    return _minutes_left_text(minutes) % {"num": minutes}
+
+
+def _media_progress(revision, lesson, progress):
+    needed = revision.media_completion_ratio * float(lesson.duration_seconds or 0)
+    credited = float(progress.credited_seconds or 0)
+    completed = progress.completed_at is not None
+    return SimpleNamespace(
+        needed=round(needed, 1), credited=round(min(credited, needed), 1),
+        percent=100 if completed or not needed else min(100, int(100 * credited / needed)),
+        label=study_left_label(needed - credited, completed),
+        # lesson.js updates the figure from each heartbeat: it gets both plural forms (n = 1, other).
+        texts={"one": _minutes_left_text(1), "other": _minutes_left_text(2),
+               "under": _("Less than a minute left to study"), "done": _("Completed")})
 
 
 def _progress_payload(course, progress):

@@ -47,6 +47,15 @@ def go_to_login():
     return redirect(url_for("auth.login"))
 
 
+@bp.route("/large-text", methods=["POST"])
+@login_required
+def set_large_text():
+    """大字模式 on or off, kept on the account so that every device the member signs in on shows it."""
+    current_user.large_text = request.form.get("large_text") == "on"
+    db.session.commit()
+    return redirect(local_redirect_target(request.form.get("next")))
+
+
 @bp.route("/healthz")
 def healthz():
     return {"status": "ok"}

@@ -22,8 +22,32 @@
       return response.json().then(function (data) { return {ok: response.ok, data: data}; });
     }).then(function (result) {
       if (!result.ok && result.data.error) { showStatus(result.data.error, "text-danger"); return; }
+      if (typeof result.data.credited_seconds === "number") {
+        showLeft(result.data.credited_seconds, result.data.lesson_completed);
+      }
       if (result.data.lesson_completed) { showStatus(status.dataset.doneText || "✓", "text-success"); }
     }).catch(function () { /* offline: the unplayed seconds are reported next time */ });
+  }
+
+  // "还需学习 N 分钟" under the player: the server's credited seconds against the seconds it requires.
+  // The texts come translated in both plural forms (one, other), as the page rendered them.
+  var left = document.getElementById("media-progress");
+  function showLeft(credited, completed) {
+    if (!left) return;
+    var needed = parseFloat(left.dataset.needed) || 0;
+    var remaining = Math.max(0, needed - credited);
+    var bar = left.querySelector("progress");
+    var percent = completed || !needed ? 100 : Math.min(100, Math.floor(100 * credited / needed));
+    bar.value = percent;
+    bar.textContent = percent + "%";
+    var text;
+    if (completed) text = left.dataset.textDone;
+    else if (remaining < 60) text = left.dataset.textUnder;
+    else {
+      var minutes = Math.ceil(remaining / 60);
+      text = (minutes === 1 ? left.dataset.textOne : left.dataset.textOther).replace("%(num)d", String(minutes));
+    }
+    left.querySelector(".media-left").textContent = text;
   }
 
   function showStatus(text, css) {

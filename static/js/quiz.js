@@ -6,6 +6,9 @@
   var baseUrl = form.dataset.saveUrl.replace(/\/0$/, "/");
   var csrf = form.dataset.csrf;
   var timers = {};
+  // The page says answers are saved on pressing save (true without this script); with it they are autosaved.
+  var note = document.getElementById("save-note");
+  if (note && note.dataset.autosaveText) note.textContent = note.dataset.autosaveText;
 
   function responseOf(fieldset) {
     var type = fieldset.dataset.type;

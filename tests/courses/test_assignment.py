@@ -274,7 +274,8 @@ def test_account_without_organisation_is_not_a_learner(client, auth, author, mak
 
 def test_assigned_member_adding_the_course_gets_an_assigned_enrolment(client, auth, supervisor, course, tree,
                                                                       make_user):
-    """The course page offers "add to my learning" to an assigned member outside the audience too."""
+    """An assigned member outside the audience who posts "add to my learning" (from a page rendered before the
+    assignment: the page no longer offers it) gets an assigned enrolment."""
     assignment.assign_course(supervisor, course, tree["a1"])
     db.session.commit()
     member = make_user(tree["a1"])
@@ -284,3 +285,18 @@ def test_assigned_member_adding_the_course_gets_an_assigned_enrolment(client, au
     db.session.expire_all()
     [enrolment] = db.session.scalars(select(Enrolment)).all()
     assert (enrolment.user_id, enrolment.source) == (member.id, EnrolmentSource.ASSIGNED)
+
+
+def test_an_assigned_course_offers_no_enrol_button(client, auth, supervisor, author, make_course, tree, make_user):
+    """"加入我的学习" is for electives: an assigned course is the member's already, on its page and in the
+    catalog (opening a lesson enrols them)."""
+    assigned, elective = make_course(author, title="指派课程"), make_course(author, title="选学课程")
+    assignment.assign_course(supervisor, assigned, tree["a1"])
+    db.session.commit()
+    auth.login(make_user(tree["a1"]))
+    page = client.get(f"/courses/{assigned.id}").get_data(as_text=True)
+    assert "指派课程" in page and "加入我的学习" not in page and f"/courses/{assigned.id}/enrol" not in page
+    assert "本课程已指派给您" in page
+    assert "加入我的学习" in client.get(f"/courses/{elective.id}").get_data(as_text=True)
+    catalog = client.get("/courses/").get_data(as_text=True)
+    assert "指派课程" in catalog and f"/courses/{assigned.id}/enrol" not in catalog

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from courses import queries
 from courses.completion import REQUIREMENTS, register_requirement
@@ -534,3 +534,51 @@ def test_lesson_page_renders_every_kind(client, auth, member, author, make_cours
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(LessonProgress)) == 6
     assert db.session.scalar(select(func.count()).select_from(Enrolment)) == 1
+
+
+# --- how much is left: "还需学习 N 分钟" -------------------------------------------------------------
+
+def _credit(member, seconds):
+    db.session.execute(update(LessonProgress).where(LessonProgress.user_id == member.id)
+                       .values(credited_seconds=seconds))
+    db.session.commit()
+
+
+def _left_on_page(page: str) -> str:
+    return re.search(r'id="media-left">([^<]*)<', page).group(1)
+
+
+def test_a_half_played_video_says_how_many_minutes_are_left(client, auth, member, author, make_course):
+    """A 10-minute video is done at 90% (540 s): with 300 s played, 4 minutes are left."""
+    course = fresh(make_course(author, lessons=[{"kind": "video", "duration": 600}]))
+    url = f"/courses/{course.id}/lessons/{course.published.lessons[0].key}"
+    auth.login(member)
+    assert _left_on_page(client.get(url).get_data(as_text=True)) == "还需学习 9 分钟"
+    _credit(member, 300)
+    page = client.get(url).get_data(as_text=True)
+    assert _left_on_page(page) == "还需学习 4 分钟"
+    assert re.search(r'<progress class="learning-progress" value="55" max="100"', page)  # 300 of 540 s
+    assert 'data-needed="540.0" data-credited="300.0"' in page  # lesson.js goes on from the server's figure
+
+
+def test_the_minutes_left_read_naturally_in_english_and_under_a_minute(client, auth, member, author, make_course):
+    course = fresh(make_course(author, lessons=[{"kind": "audio", "duration": 100}]))  # done at 90 s
+    url = f"/courses/{course.id}/lessons/{course.published.lessons[0].key}"
+    auth.login(member)
+    client.post("/language", data={"language": "en"})
+    assert _left_on_page(client.get(url).get_data(as_text=True)) == "2 minutes left to study"
+    _credit(member, 30)  # 60 s left
+    assert _left_on_page(client.get(url).get_data(as_text=True)) == "1 minute left to study"
+    _credit(member, 45)
+    assert _left_on_page(client.get(url).get_data(as_text=True)) == "Less than a minute left to study"
+    db.session.execute(update(LessonProgress).values(completed_at=T0))
+    db.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert _left_on_page(page) == "Completed" and 'value="100" max="100"' in page
+
+
+def test_reading_lessons_show_no_minutes_left(client, auth, member, author, make_course):
+    course = fresh(make_course(author, lessons=["article"]))
+    auth.login(member)
+    page = client.get(f"/courses/{course.id}/lessons/{course.published.lessons[0].key}").get_data(as_text=True)
+    assert 'id="media-left"' not in page

@@ -637,3 +637,14 @@ def test_autosave_refuses_a_session_that_was_signed_out(app, client, auth, membe
     response = autosave(replayed, attempt_id, 0, "B")
     assert response.status_code == 302 and "/auth/login" in location(response)
     assert stored_responses(attempt_id) == ({0: "A"} if questions_known else {0: None})
+
+
+def test_without_javascript_the_quiz_says_answers_are_saved_on_pressing_save(client, auth, member, quiz_of_each):
+    """Nothing is saved automatically without JavaScript: the page must not claim it is (quiz.js shows the
+    autosave note, kept in an attribute, when it runs)."""
+    quiz, _questions = quiz_of_each()
+    auth.login(member)
+    html = client.get(f"/quizzes/attempts/{start(client, quiz)}").get_data(as_text=True)
+    shown = re.sub(r"<[^>]*>", " ", re.sub(r"<script.*?</script>", " ", html, flags=re.S))  # text, no attributes
+    assert "按“保存答案”后，答案才会保存" in shown and "保存答案" in shown
+    assert "自动保存" not in shown
