@@ -83,6 +83,15 @@ def app(request, tmp_path):
 _REBUILT: set[str] = set()
 
 
+@pytest.fixture(autouse=True)
+def no_app_context_left_pushed():
+    """Before each test's own fixtures: no broader fixture has left an app context pushed. Such a context
+    outlives its fixture's setup and becomes the app of every later `flask` command in the process
+    (with_appcontext reuses a current app), whichever app the command was invoked for."""
+    from flask import has_app_context
+    assert not has_app_context(), "a session- or module-scoped fixture left an app context pushed"
+
+
 def _empty_tables():
     names = ", ".join(f'"{table.name}"' for table in _db.metadata.sorted_tables)
     with _db.engine.begin() as connection:

@@ -176,10 +176,14 @@ def world_template(tmp_path_factory):
         ids = build_world(upload_dir)
         db.session.remove()
         raw = db.engine.raw_connection()
-        try:
-            yield ids, raw.driver_connection
-        finally:
-            raw.close()
+    # Not yielded inside the app context: a context left pushed for the session is the one every later
+    # `flask` command of the same process runs in (with_appcontext reuses a current app), so a browser
+    # test's seed-demo filled this world's database instead of its own (tests/conftest.py guards this).
+    try:
+        yield ids, raw.driver_connection
+    finally:
+        raw.close()
+        with app.app_context():
             db.engine.dispose()
 
 
