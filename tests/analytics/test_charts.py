@@ -44,3 +44,17 @@ def test_hours_histogram_marks_the_yearly_requirement(app):
     assert label["text"] == "应修要求" and label["x"] == 32 and label["yref"] == "y domain"
     # Inside the plot, on the side of the line with more room (32 of 40 hours: to its left).
     assert (label["y"], label["yanchor"], label["xanchor"]) == (1, "top", "right")
+
+
+def test_axes_of_names_are_category_axes_whatever_the_names_look_like(app):
+    """plotly.js guesses an axis's type from its values: "#1" and a branch named "2024" look like numbers,
+    "2026-12" like a date. Every chart of names says its axis holds categories."""
+    with app.test_request_context():
+        difficulty = layout_of(charts.difficulty_bars([{"question_id": 1, "correct_rate": 40.0, "stem": "题干"}]))
+        attendance = layout_of(charts.attendance_bars([("2026-12", 3, 1)]))
+        scores = layout_of(charts.score_histogram([(90, 1)]))
+        hours = layout_of(charts.hours_histogram([(0, 3), (32, 5)], 32))
+    assert difficulty["yaxis"]["type"] == "category" and difficulty["yaxis"]["autorange"] == "reversed"
+    assert attendance["xaxis"]["type"] == "category" and scores["xaxis"]["type"] == "category"
+    # Numbers stay a number axis.
+    assert "type" not in hours["xaxis"] and "type" not in difficulty["xaxis"]
