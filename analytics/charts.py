@@ -29,7 +29,7 @@ def _figure(data, **layout) -> go.Figure:
 def _names_axis(data, letter) -> dict:
     """An axis whose values are all text (branch names, "#12", "2026-12") is a category axis. Left to
     guess, plotly.js reads "#12" or a branch named "2024" as a number and "2026-12" as a date, and draws
-    0.6, 0.8, 1, ... or "00:00:00 十二 1, 2026" under a single bar."""
+    0.6, 0.8, 1, ... or "00:00:00 十二 1, 2026" under a single bar. A date axis says so (type "date")."""
     values = [value for trace in data for value in (getattr(trace, letter, None) or ())]
     return {"type": "category"} if values and all(isinstance(value, str) for value in values) else {}
 
@@ -95,7 +95,7 @@ def completion_line(per_day, assigned, deadline) -> go.Figure:
                                 y=1, yref="y domain", yanchor="top", font=dict(color=RED)))
     return _figure([go.Scatter(x=days, y=cumulative, mode="lines+markers", name=_("Completed"),
                                line=dict(color=RED))],
-                   xaxis=dict(tickformat=_("%b %-d"), hoverformat=_("%b %-d, %Y")),
+                   xaxis=dict(type="date", tickformat=_("%b %-d"), hoverformat=_("%b %-d, %Y")),
                    yaxis=dict(title=_("Completed"), range=[0, max(assigned, 1) * 1.2]), shapes=shapes,
                    annotations=annotations)
 

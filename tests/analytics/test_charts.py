@@ -56,5 +56,8 @@ def test_axes_of_names_are_category_axes_whatever_the_names_look_like(app):
         hours = layout_of(charts.hours_histogram([(0, 3), (32, 5)], 32))
     assert difficulty["yaxis"]["type"] == "category" and difficulty["yaxis"]["autorange"] == "reversed"
     assert attendance["xaxis"]["type"] == "category" and scores["xaxis"]["type"] == "category"
-    # Numbers stay a number axis.
+    # Numbers stay a number axis, and days a date axis.
     assert "type" not in hours["xaxis"] and "type" not in difficulty["xaxis"]
+    with app.test_request_context():
+        timeline = layout_of(charts.completion_line([(date(2026, 3, 1), 4)], 40, None))
+    assert timeline["xaxis"]["type"] == "date"
