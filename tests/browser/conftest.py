@@ -81,6 +81,16 @@ def browser(tmp_path_factory):
     shutil.rmtree(profile, ignore_errors=True)
 
 
+def sign_in(page, login_id, password):
+    """Sign in through the login form, as a person would; fails with the page's words if refused."""
+    page.goto("/auth/login")
+    page.fill("input[name=login_id]", login_id)
+    page.fill("input[name=password]", password)
+    page.click("form:has(input[name=password]) button[type=submit]")
+    page.wait_for_load_state()
+    assert "/auth/login" not in page.url, f"{login_id} cannot sign in: {page.inner_text('body')[:500]}"
+
+
 class Visitor:
     """One browser context (one person): blocks every host but the live server and records what it blocked."""
 
@@ -108,13 +118,7 @@ class Visitor:
         return handle
 
     def log_in(self, login_id, password):
-        page = self.page
-        page.goto("/auth/login")
-        page.fill("input[name=login_id]", login_id)
-        page.fill("input[name=password]", password)
-        page.click("form:has(input[name=password]) button[type=submit]")
-        page.wait_for_load_state()
-        assert "/auth/login" not in page.url, page.inner_text("body")[:500]
+        sign_in(self.page, login_id, password)
 
     def navigate(self, label):
         """Follow a main-menu link: open the collapsed menu on a narrow screen, then the entry's group."""

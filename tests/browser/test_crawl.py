@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, CHROMIUM, live_config, serving
+from tests.browser.conftest import ARTIFACTS, CHROMIUM, live_config, serving, sign_in
 
 if os.environ.get("TEST_DATABASE_URL", "sqlite").split(":", 1)[0].split("+", 1)[0] != "sqlite":
     pytest.skip("the crawl runs with the SQLite suite only", allow_module_level=True)
@@ -172,13 +172,7 @@ class Crawler:
             self.problems.append(("request", f"another host: {request.url}"))
 
     def log_in(self, login_id):
-        page = self.page
-        page.goto("/auth/login")
-        page.fill("input[name=login_id]", login_id)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form:has(input[name=password]) button[type=submit]")
-        page.wait_for_load_state()
-        assert "/auth/login" not in page.url, f"{login_id} cannot sign in: {page.inner_text('body')[:300]}"
+        sign_in(self.page, login_id, PASSWORD)
 
     def is_html(self, url) -> bool:
         """Downloads (CSV, XLSX, files) are pages of no one's: ask first, with this visitor's cookies."""

@@ -10,6 +10,7 @@ from learning_app.audit.services import record_audit
 from learning_app.extensions import db
 from learning_app.orgs.services import move_org, rename_org
 from learning_app.people.services import update_member
+from tests.learning_app.test_audit import page_of
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("learning_app", "courses", "quizzes", "analytics")
@@ -86,16 +87,10 @@ def admin(make_user, auth):
     return user
 
 
-def page(client, **query):
-    response = client.get("/admin/audit/", query_string=query)
-    assert response.status_code == 200
-    return response.get_data(as_text=True)
-
-
 def test_a_move_shows_organisation_names_not_paths_or_codes(client, tree, admin):
     move_org(admin, tree["a1"], tree["general_b"])
     db.session.commit()
-    text = page(client, action="org.move")
+    text = page_of(client, action="org.move")
     assert "党委 › 第二党总支 › 甲一党支部" in text   # the new place, by name
     assert "党委 › 第一党总支 › 甲一党支部" in text   # the old one
     assert "移动组织" in text and "原上级组织" in text and "第一党总支" in text
@@ -109,7 +104,7 @@ def test_member_changes_and_booleans_read_as_words(client, tree, admin, make_use
     update_member(admin, member, org=tree["a2"], real_name="王小五")
     record_audit(admin, "base.session_walk_ins", None, {"accepts_walk_ins": False, "deadline": None})
     db.session.commit()
-    text = page(client)
+    text = page_of(client)
     assert "甲一党支部 → 甲二党支部" in text and "王五 → 王小五" in text
     assert "接受未报名的党员现场签到：否" in text and "修改党员信息" in text
     assert "False" not in text and "None" not in text
@@ -118,13 +113,13 @@ def test_member_changes_and_booleans_read_as_words(client, tree, admin, make_use
 def test_an_unknown_code_still_reads_as_a_sentence(client, admin):
     record_audit(admin, "mystery.thing", None, {"odd_key": 3})
     db.session.commit()
-    assert "其他操作（mystery.thing）" in page(client)
+    assert "其他操作（mystery.thing）" in page_of(client)
 
 
 def test_the_page_costs_the_same_queries_for_one_row_as_for_fifty(client, tree, admin, count_queries):
     def cost():
         with count_queries() as counted:
-            page(client)
+            page_of(client)
         return counted["n"]
     rename_org(admin, tree["a1"], "改名一次")
     db.session.commit()
