@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from learning_app.kept import keep
 from learning_app.models import Organization, RoleGrant, User
-from learning_app.security import values_read_with_user
+from learning_app.fast_paths import values_read_with_page
 from learning_app.timezones import local_today
 
 from .models import Assignment, Course, CourseRevision, Enrolment, Lesson, PageVersion, StudyHoursEntry
@@ -42,12 +42,12 @@ _TOKEN_MARK = f"csrf-{secrets.token_hex(16)}"
 
 def cached_page(member, render) -> str:
     """The member's page from render(), or the kept one if it is still current. The view reads the
-    counters with the member's row: it is marked reads_with_user(versions_with_member)."""
+    counters with the member's row: it is marked fast_paths.serves_kept_page(versions_with_member)."""
     if session.get("_flashes"):  # a message to show once: not from the cache, and not into it
         return render()
-    versions = values_read_with_user()
+    versions = values_read_with_page()
     if versions is None:
-        raise RuntimeError("cached_page() needs a view marked reads_with_user(versions_with_member)")
+        raise RuntimeError("cached_page() needs a view marked serves_kept_page(versions_with_member)")
     shared_version, member_version = versions
     key = (shared_version or 0, member_version or 0, str(get_locale()), local_today(),
            request.full_path, request.script_root, member.real_name, member.org_id, member.category,
@@ -65,7 +65,7 @@ def cached_page(member, render) -> str:
 
 def versions_with_member():
     """The shared counter and the member's, as columns to read with the member's row
-    (learning_app.security.reads_with_user): a missing counter reads as None."""
+    (learning_app.fast_paths.serves_kept_page): a missing counter reads as None."""
     table = PageVersion.__table__
     return (select(table.c.version).where(table.c.scope == SHARED).scalar_subquery(),
             select(table.c.version).where(table.c.scope == User.id).scalar_subquery())

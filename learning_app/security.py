@@ -3,12 +3,11 @@ import functools
 import hashlib
 import secrets
 import unicodedata
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote, urlsplit
 
-from flask import abort, current_app, flash, g, has_request_context, redirect, request, url_for
+from flask import current_app, flash, g, has_request_context, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_login import UserMixin, current_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db, login_manager
@@ -94,101 +93,26 @@ def sign_in_is_live(user_id):
 def sign_in_parameters(user_id: int, key: str | None) -> dict:
     """The values sign_in_is_live() and signed_in_user_may_act() are bound with."""
     return {"user_id": user_id, "sign_in_key_hash": sign_in_key_hash(key or ""),
-            "signed_in_since": datetime.now(timezone.utc) - sign_in_lifetime()}
-
-
-def signed_in_user_may_act():
-    """SQL for a checks_user_in_statement view's one statement: the signed-in user (bound by
-    sign_in_parameters) is active, has chosen their own password, and this sign-in has not ended."""
-    from sqlalchemy import and_, bindparam, exists
-
-    from .models import User
-    return and_(exists().where(User.id == bindparam("user_id"), User.is_active_account.is_(True),
-                               User.must_change_password.is_(False)),
-                sign_in_is_live(bindparam("user_id")))
+            "signed_in_since": datetime.now(UTC) - sign_in_lifetime()}
 
 
 @functools.cache
-def _user_statement(alone: bool, read_with=None):
+def _user_statement():
     # Built once: every signed-in request runs it, and building it costs about as much as running it.
     from sqlalchemy import bindparam, select
-    from sqlalchemy.orm import joinedload, lazyload
+    from sqlalchemy.orm import joinedload
 
     from .models import User
-    statement = (select(User, *(read_with() if read_with else ()))
-                 .where(User.id == bindparam("user_id"), sign_in_is_live(User.id)))
-    if alone:
-        return statement.options(lazyload(User.org), lazyload(User.role_grants))
-    return statement.options(joinedload(User.role_grants))
+    return (select(User).where(User.id == bindparam("user_id"), sign_in_is_live(User.id))
+            .options(joinedload(User.role_grants)))
 
 
-def loads_user_alone(view):
-    """Marks a view that reads nothing of the signed-in user but their own row (quiz submit, the
-    learning page): their branch and role grants are not loaded with them,
-    which costs about a tenth of such a request. They still load on first use if a rule asks."""
-    view.loads_user_alone = True
-    return view
-
-
-def reads_with_user(columns):
-    """Marks a view that needs a few values besides the signed-in user's row (the learning page: its
-    counters). `columns()` gives them as SQL expressions, which may refer to the user's columns; they
-    are read in the same statement as the row, sparing a round trip, and the view finds them in
-    values_read_with_user()."""
-    def mark(view):
-        view.reads_with_user = columns
-        return view
-    return mark
-
-
-def values_read_with_user():
-    """What a reads_with_user view asked for, read with the user's row in this request, or None."""
-    return g.get("values_read_with_user")
-
-
-def without_transaction(view):
-    """Marks a view whose statements each stand on their own, so that on PostgreSQL they run outside a
-    transaction, sparing the BEGIN and the COMMIT or ROLLBACK round trips (each costs about as much
-    as a statement): a view that only reads (the learning page: each statement still sees what was
-    committed before it, as at READ COMMITTED), or whose common case is one self-contained statement
-    (quiz autosave). Before anything that needs a transaction it calls ensure_transaction()."""
-    view.without_transaction = True
-    return view
-
-
-def ensure_transaction() -> None:
-    """In a without_transaction view: make the next statements run in a transaction (a lock, then
-    the writes it protects). The session gives back its connection and takes one in a transaction."""
-    session = db.session()
-    if (session.in_transaction()
-            and session.connection().get_execution_options().get("isolation_level") == "AUTOCOMMIT"):
-        session.rollback()
-
-
-def checks_user_in_statement(view):
-    """Marks a view whose common case is one statement that checks the signed-in user's row itself
-    (the account is active, its password chosen) while doing its work: quiz autosave's quick way.
-    The row is not read before such a view runs, sparing a round trip to the database; current_user
-    is a SessionUser, and whatever else the view does starts with signed_in_user()."""
-    view.checks_user_in_statement = True
-    return view
-
-
-class SessionUser(UserMixin):
-    """The user the signed session names, before their row is read (see checks_user_in_statement).
-    The view's statement refuses an account that is deactivated or must change its password, and a
-    sign-in that has ended (signed_in_user_may_act); any other use of the user reads the row, with the
-    refusals every other view makes."""
-
-    must_change_password = False  # the view's statement checks it
-
-    def __init__(self, user_id: int, sign_in_key: str):
-        self.id = user_id
-        self.sign_in_key = sign_in_key
-
-    def __getattr__(self, name):
-        # Only for what this class does not have (a translated message asks for the locale).
-        return getattr(signed_in_user(), name)
+def read_signed_in_user(user_id: int, key: str):
+    """The user's row with their role grants, if this sign-in of theirs has not ended, else None."""
+    user = db.session.scalars(_user_statement(), sign_in_parameters(user_id, key)).unique().first()
+    if user is not None:
+        user.sign_in_key = key
+    return user
 
 
 def password_change_redirect(user):
@@ -197,25 +121,6 @@ def password_change_redirect(user):
         flash(_("Please choose your own password before you continue."), "warning")
         return redirect(url_for("auth.change_password"))
     return None
-
-
-def signed_in_user():
-    """The signed-in user's row, read now in a checks_user_in_statement view (elsewhere already read),
-    refused as every other view refuses them: a deactivated account is sent to the login page as
-    login_required would, one that must change its password to the change-password page."""
-    user = current_user._get_current_object()
-    if not isinstance(user, SessionUser):
-        return user
-    row = db.session.scalars(_user_statement(True), sign_in_parameters(user.id, user.sign_in_key)).unique().first()
-    # Flask-Login keeps the request's user there; from now on current_user is the row.
-    login_manager._update_request_context_with_user(row)
-    if row is None or not row.is_authenticated:
-        abort(login_manager.unauthorized())
-    row.sign_in_key = user.sign_in_key
-    refusal = password_change_redirect(row)
-    if refusal is not None:
-        abort(refusal)
-    return row
 
 
 def _parse_session_id(session_id) -> tuple[int, str] | None:
@@ -229,32 +134,15 @@ def _parse_session_id(session_id) -> tuple[int, str] | None:
 
 @login_manager.user_loader
 def load_user(session_id):
-    """The signed-in user with their branch and role grants in one statement, if their sign-in has not
-    ended (checked in the same statement): every page needs them for its menu and its access rules."""
+    """The signed-in user with their role grants in one statement, if their sign-in has not ended
+    (checked in the same statement): every page needs them for its menu and its access rules. The
+    two views of learning_app.fast_paths load them their own way."""
     parsed = _parse_session_id(session_id)
     if parsed is None:
         return None
-    user_id, key = parsed
     view = current_app.view_functions.get(request.endpoint) if has_request_context() else None
-    if (getattr(view, "without_transaction", False) and not db.session().in_transaction()
-            and db.session.get_bind().dialect.name == "postgresql"):
-        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    if getattr(view, "checks_user_in_statement", False):
-        return SessionUser(user_id, key)
-    alone = getattr(view, "loads_user_alone", False)
-    read_with = getattr(view, "reads_with_user", None)
-    parameters = sign_in_parameters(user_id, key)
-    if read_with is None:
-        user = db.session.scalars(_user_statement(alone), parameters).unique().first()
-    else:
-        row = db.session.execute(_user_statement(alone, read_with), parameters).unique().first()
-        if row is None:
-            return None
-        g.values_read_with_user = tuple(row[1:])
-        user = row[0]
-    if user is not None:
-        user.sign_in_key = key
-    return user
+    load = getattr(view, "load_signed_in_user", read_signed_in_user)
+    return load(*parsed)
 
 
 def local_redirect_target(target) -> str:

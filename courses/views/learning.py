@@ -9,7 +9,7 @@ from learning_app.extensions import db
 from learning_app.i18n import gettext as _
 from learning_app.i18n import ngettext, request_translations
 from learning_app.orgs.queries import path_labels, whole_tree
-from learning_app.security import loads_user_alone, reads_with_user, without_transaction
+from learning_app.fast_paths import serves_kept_page
 from learning_app.templating import format_hours
 from learning_app.timezones import local_today
 
@@ -47,9 +47,7 @@ def _course_cards(items):
 
 @bp.route("/my")
 @login_required
-@loads_user_alone  # a kept page needs only the member's row; rendering one loads branch and roles
-@reads_with_user(page_cache.versions_with_member)  # and the counters that say whether it is current
-@without_transaction  # it only reads
+@serves_kept_page(page_cache.versions_with_member)  # see learning_app.fast_paths
 def my_learning():
     _member_required()
     member = current_user._get_current_object()  # not the proxy: the queries read the member often
@@ -180,7 +178,6 @@ def _progress_payload(course, progress):
 
 @bp.route("/<int:course_id>/lessons/<lesson_key>/progress", methods=["POST"])
 @login_required
-@loads_user_alone  # no menu to draw: the member's branch and roles load only if a rule asks
 def report_progress(course_id, lesson_key):
     """The player's heartbeat: {token, played, position}; or {token} when a reading lesson is done."""
     course = get_course_for_learning(course_id, current_user)

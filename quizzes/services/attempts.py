@@ -25,7 +25,8 @@ from learning_app.extensions import db
 from learning_app.kept import keep
 from learning_app.models import utcnow
 from learning_app.timezones import as_utc
-from learning_app.security import sign_in_parameters, signed_in_user_may_act
+from learning_app.fast_paths import signed_in_user_may_act
+from learning_app.security import sign_in_parameters
 
 from ..grading import clean_response, score_fraction
 from ..models import (CHOICE_TYPES, Attempt, AttemptAnswer, AttemptStatus, Question, QuestionStatus,
@@ -199,7 +200,7 @@ def save_known_answer(member, attempt_id: int, position: int, response, now=None
     """Autosave's quick way: one UPDATE that stores the answer only if the attempt is the member's,
     still open and within its time, the member's account active with its password chosen and their
     sign-in not ended (`member` is the SessionUser: their row is not read before:
-    learning_app.security.checks_user_in_statement), locking the attempt as
+    learning_app.fast_paths.checks_user_in_statement), locking the attempt as
     save_locked_answer's caller does. The response is checked against the attempt's questions as
     this process first read them (which questions an attempt asks, and what a published question
     offers, never change). Returns when it was stored, or None: then the full way

@@ -6,8 +6,7 @@ from flask_login import current_user, login_required
 from learning_app.extensions import db
 from learning_app.models import utcnow
 from learning_app.timezones import as_utc
-from learning_app.security import (checks_user_in_statement, ensure_transaction, loads_user_alone,
-                                   signed_in_user, without_transaction)
+from learning_app.fast_paths import checks_user_in_statement, ensure_transaction, signed_in_user
 
 from .. import queries
 from ..models import QuestionType
@@ -85,8 +84,7 @@ def _response_from_form(answer, form):
 
 @bp.route("/attempts/<int:attempt_id>/answers/<int:position>", methods=["POST"])
 @login_required
-@checks_user_in_statement  # the quick way's UPDATE checks the member's account too
-@without_transaction  # the quick way is one statement; the full way takes a transaction first
+@checks_user_in_statement  # see learning_app.fast_paths
 def autosave_answer(attempt_id, position):
     """Autosave one answer (JSON {"response": ...}); idempotent, refused after the deadline."""
     payload = request.get_json(silent=True)
@@ -138,7 +136,6 @@ def save_all(attempt_id):
 
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
 @login_required
-@loads_user_alone
 def submit_attempt(attempt_id):
     attempt = get_own_attempt(attempt_id, current_user)
     try:

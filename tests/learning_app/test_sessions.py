@@ -75,7 +75,7 @@ def test_a_session_cookie_replayed_after_logout_is_refused(app, member):
 @pytest.mark.parametrize("url", ["/", "/courses/my", "/auth/password"],
                          ids=["the full row", "the row alone with page counters", "a first-login page"])
 def test_every_way_of_loading_the_user_refuses_an_ended_sign_in(app, member, url):
-    # The learning page reads the member's row alone with its counters (security.reads_with_user); quiz
+    # The learning page reads the member's row alone with its counters (fast_paths.serves_kept_page); quiz
     # autosave checks the sign-in in its own UPDATE (tests/quizzes/test_taking_views.py).
     client = signed_in(app, member)
     assert client.get(url).status_code == 200
