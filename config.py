@@ -27,7 +27,7 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'learning.sqlite'}"
     )
-    # No pool_pre_ping: learning_app.database checks only connections that sat idle.
+    # No pool_pre_ping: learning_app.fast_paths checks only connections that sat idle.
     SQLALCHEMY_ENGINE_OPTIONS = {}
     # 50 MiB by default: room for a roster; course uploads raise it per route.
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 50 * 1024 * 1024)

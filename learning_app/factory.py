@@ -24,9 +24,10 @@ def create_app(config=None, **overrides):
         hops = int(app.config["TRUSTED_PROXY_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
-    from . import database, extensions, i18n, input_guard, security, static_files
+    from . import database, extensions, fast_paths, i18n, input_guard, security, static_files
     input_guard.init_app(app)
     database.init_app(app)
+    fast_paths.init_app(app)
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
     extensions.csrf.init_app(app)
