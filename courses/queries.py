@@ -4,44 +4,45 @@ from __future__ import annotations
 import functools
 from decimal import Decimal
 
-from sqlalchemy import and_, bindparam, case, func, literal, or_, select, union
+from sqlalchemy import and_, bindparam, case, func, or_, select, union
 from sqlalchemy.orm import aliased, lazyload, selectinload
 
 from learning_app.extensions import db
-from learning_app.search import ESCAPE, contains_pattern
 from learning_app.models import Organization
+from learning_app.search import ESCAPE, contains_pattern
 from learning_app.timezones import local_today
 
 from .markdown import FILE_REFERENCE_IN_TEXT
-from .models import (Assignment, Chapter, Course, CourseRevision, Enrolment, Lesson, LessonProgress,
-                     ReviewEvent, RevisionStatus, StoredFile, StudyHoursEntry)
-
-
-def _set_contains(column, value):
-    """SQL for in_set(): an empty set means everyone."""
-    return _set_matches(column, _set_pattern(value))
-
-
-def _set_pattern(value) -> str:
-    return f"%,{value},%"
-
-
-def _set_matches(column, pattern):
-    return or_(column == "", column.like(pattern))
+from .models import (
+    Assignment,
+    Chapter,
+    Course,
+    CourseRevision,
+    Enrolment,
+    Lesson,
+    LessonProgress,
+    ReviewEvent,
+    RevisionStatus,
+    StoredFile,
+    StudyHoursEntry,
+    set_contains,
+    set_matches,
+    set_pattern,
+)
 
 
 def _covers_member():
     """The one rule for "this assignment covers the member", with the member as bound parameters
     (see _member_params): active, on the member's node or above it, for their category and position."""
     return and_(Assignment.is_active.is_(True), Assignment.org_id.in_(bindparam("ancestor_ids", expanding=True)),
-                _set_matches(Assignment.categories, bindparam("category_pattern")),
-                _set_matches(Assignment.positions, bindparam("position_pattern")))
+                set_matches(Assignment.categories, bindparam("category_pattern")),
+                set_matches(Assignment.positions, bindparam("position_pattern")))
 
 
 def _member_params(user) -> dict:
     """The bound parameters of _covers_member() for this member."""
-    return {"ancestor_ids": user.org.ancestor_ids, "category_pattern": _set_pattern(user.category.value),
-            "position_pattern": _set_pattern(user.position.value)}
+    return {"ancestor_ids": user.org.ancestor_ids, "category_pattern": set_pattern(user.category.value),
+            "position_pattern": set_pattern(user.position.value)}
 
 
 @functools.cache
@@ -107,7 +108,8 @@ def my_learning(user) -> list[dict]:
 @functools.cache
 def _enrolment_statement():
     # Built once: the lesson page and every progress report read it.
-    return select(Enrolment).where(Enrolment.user_id == bindparam("user_id"), Enrolment.course_id == bindparam("course_id"))
+    return select(Enrolment).where(Enrolment.user_id == bindparam("user_id"),
+                                   Enrolment.course_id == bindparam("course_id"))
 
 
 def enrolment_of(user, course) -> Enrolment | None:
@@ -143,8 +145,8 @@ def catalog_query(user, search: str = "", tag: str = ""):
     published = aliased(CourseRevision)
     query = (select(Course).join(published, Course.published_revision_id == published.id)
              .options(selectinload(Course.published))
-             .where(_set_contains(published.audience_categories, user.category.value),
-                    _set_contains(published.audience_positions, user.position.value)))
+             .where(set_contains(published.audience_categories, user.category.value),
+                    set_contains(published.audience_positions, user.position.value)))
     search = (search or "").strip()
     if search:
         pattern = contains_pattern(search)
@@ -258,8 +260,8 @@ def files_of_course(course_id: int) -> list[StoredFile]:
 
 def learning_summary(user) -> dict:
     """The member's year at a glance for the home page: hours against the requirement, open work."""
-    from learning_app.timezones import utc_to_local
     from learning_app.models import utcnow
+    from learning_app.timezones import utc_to_local
     year = utc_to_local(utcnow()).year
     items = my_learning(user)
     hours = hours_in_year(user, year)

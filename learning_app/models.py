@@ -8,14 +8,25 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import (
-    JSON, Boolean, DateTime, Enum, ForeignKey, Index, Integer, String, UniqueConstraint,
-    and_, false, func, or_, text,
+    JSON,
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    and_,
+    false,
+    func,
+    or_,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
 from .timezones import as_utc, utcnow
-
 
 # Materialised paths are compared byte-wise: the "C" collation on PostgreSQL
 # makes range scans on the path index correct whatever the database locale.
@@ -126,10 +137,6 @@ class Organization(db.Model):
         return f"<Organization {self.id} {self.name!r} {self.path}>"
 
     @property
-    def kind_label(self):
-        return self.kind.label
-
-    @property
     def ancestor_ids(self):
         return self.ids_in_path(self.path)
 
@@ -154,9 +161,6 @@ class Organization(db.Model):
 
     def can_hold_child(self, kind: OrgKind) -> bool:
         return kind in ALLOWED_CHILDREN[self.kind]
-
-    def can_supervise(self, user) -> bool:
-        return user.can_see_org(self)
 
 
 class User(UserMixin, db.Model):

@@ -14,7 +14,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from learning_app.spreadsheets import binary_stream
 
-from . import KEYS, ParsedQuestion, QuestionImportError, count_question, make_options
+from .common import KEYS, ParsedQuestion, QuestionImportError, count_question, make_options
 
 OPTION_KEYS = "ABCDEF"
 # Column key -> accepted headers, the template's Chinese first.
@@ -211,8 +211,8 @@ TEMPLATE_NOTES = (
 TEMPLATE_EXAMPLES = (
     ("单选题", "中国共产党第一次全国代表大会在哪一年召开？", "1919", "1921", "1927", "1949", "", "", "B",
      "1921 年 7 月，中共一大召开。", "党史", ""),
-    ("多选题", "下列属于党的优良作风的有：", "理论联系实际", "密切联系群众", "批评与自我批评", "形式主义", "", "", "ABC",
-     "", "党的建设", "按比例"),
+    ("多选题", "下列属于党的优良作风的有：", "理论联系实际", "密切联系群众", "批评与自我批评", "形式主义", "", "",
+     "ABC", "", "党的建设", "按比例"),
     ("判断题", "党员应当按期交纳党费。", "", "", "", "", "", "", "对", "", "党章", ""),
     ("填空题", "中华人民共和国的首都是____。", "", "", "", "", "", "", "北京|北京市", "", "", ""),
     ("简答题", "简述党员的义务。", "", "", "", "", "", "", "参考答案：……", "", "党章", ""),
