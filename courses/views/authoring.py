@@ -3,17 +3,17 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from learning_app.actions import perform
-from learning_app.extensions import csrf, db
+from learning_app.extensions import csrf
 from learning_app.models import Role
+from learning_app.transactions import write_and_redirect
 
 from .. import queries
 from ..forms import ChapterForm, CourseForm, LessonEditForm, LessonForm, UploadForm
 from ..models import FileKind, LessonKind, decode_set, encode_set
 from ..permissions import get_course_for_edit
 from ..services import authoring, review
-from ..services.authoring import LESSON_FILE_KINDS, AuthoringError
-from ..uploads import UploadRefused, limit_for, remove_stored, save_upload
+from ..services.authoring import LESSON_FILE_KINDS
+from ..uploads import discarded_if_refused, limit_for, save_upload
 from . import bp
 
 
@@ -47,10 +47,11 @@ def create_course():
     _author_required()
     form = CourseForm()
     if form.validate_on_submit():
-        course = authoring.create_course(current_user, form.title.data, **_course_fields(form))
-        db.session.commit()
-        flash(_("Course created. Add chapters and lessons, then submit it for review."), "success")
-        return redirect(url_for("courses.edit_course", course_id=course.id))
+        fields = _course_fields(form)
+        return write_and_redirect(lambda: authoring.create_course(current_user, form.title.data, **fields),
+                                  _("Course created. Add chapters and lessons, then submit it for review."),
+                                  lambda course: url_for("courses.edit_course", course_id=course.id),
+                                  refused_target=url_for("courses.create_course"))
     return render_template("courses/authoring/new.html", form=form)
 
 
@@ -82,7 +83,7 @@ def edit_course(course_id):
 
 def _guarded(course, action, message, target=None):
     """Run one authoring service and come back to the course (or `target`)."""
-    return perform(action, message, target or url_for("courses.edit_course", course_id=course.id))
+    return write_and_redirect(action, message, target or url_for("courses.edit_course", course_id=course.id))
 
 
 @bp.route("/authoring/<int:course_id>/chapters", methods=["POST"])
@@ -116,15 +117,10 @@ def add_lesson(course_id, position):
     if not form.validate_on_submit():
         flash(_("Enter a lesson title and choose its kind."), "error")
         return redirect(url_for("courses.edit_course", course_id=course.id))
-    created = {}
-
-    def action():
-        created["lesson"] = authoring.add_lesson(course, current_user, position, form.title.data,
-                                                 LessonKind(form.kind.data))
-    response = _guarded(course, action, _("Lesson added."))
-    if "lesson" in created:
-        return redirect(url_for("courses.edit_lesson", course_id=course.id, lesson_key=created["lesson"].key))
-    return response
+    return write_and_redirect(
+        lambda: authoring.add_lesson(course, current_user, position, form.title.data, LessonKind(form.kind.data)),
+        _("Lesson added."), lambda lesson: url_for("courses.edit_lesson", course_id=course.id, lesson_key=lesson.key),
+        refused_target=url_for("courses.edit_course", course_id=course.id))
 
 
 @bp.route("/authoring/<int:course_id>/lessons/<lesson_key>/<any(up, down, delete):action>", methods=["POST"])
@@ -173,21 +169,19 @@ def _allow_large_body():
         csrf.protect()
 
 
-def _store_upload(course, form, allowed):
+def _store_upload(course, form, allowed, use):
+    """Save the upload (or UploadRefused), record it, then `use(stored)`; a refused use removes the file
+    from disk again (its row is rolled back). Returns the stored file."""
     upload = form.file.data
     saved = save_upload(upload.stream, upload.filename or "", allowed)
-    return authoring.record_file(course, current_user, saved, upload.filename or "")
+    stored = authoring.record_file(course, current_user, saved, upload.filename or "")
+    with discarded_if_refused(stored.storage_name):
+        use(stored)
+    return stored
 
 
-def _or_discard(stored, action):
-    """`action`, removing the just-saved file from disk when the rules refuse it (the row is rolled back)."""
-    def run():
-        try:
-            action()
-        except AuthoringError:
-            remove_stored(stored.storage_name)
-            raise
-    return run
+def _uploaded(stored):
+    return _("“%(name)s” uploaded.", name=stored.original_name)
 
 
 @bp.route("/authoring/<int:course_id>/lessons/<lesson_key>/files", methods=["POST"])
@@ -202,14 +196,10 @@ def upload_lesson_file(course_id, lesson_key):
     if not form.validate_on_submit():
         flash(_("Choose a file to upload."), "error")
         return redirect(target)
-    try:
-        stored = _store_upload(course, form, LESSON_FILE_KINDS[lesson.kind])
-    except UploadRefused as error:
-        flash(str(error), "error")
-        return redirect(target)
-    attach = _or_discard(stored, lambda: authoring.attach_file(course, current_user, lesson_key, stored,
-                                                                form.caption.data or ""))
-    return _guarded(course, attach, _("“%(name)s” uploaded.", name=stored.original_name), target)
+    return write_and_redirect(lambda: _store_upload(
+        course, form, LESSON_FILE_KINDS[lesson.kind],
+        lambda stored: authoring.attach_file(course, current_user, lesson_key, stored, form.caption.data or "")),
+        _uploaded, target)
 
 
 @bp.route("/authoring/<int:course_id>/cover", methods=["POST"])
@@ -222,12 +212,8 @@ def upload_cover(course_id):
     if not form.validate_on_submit():
         flash(_("Choose a file to upload."), "error")
         return redirect(url_for("courses.edit_course", course_id=course.id))
-    try:
-        stored = _store_upload(course, form, {FileKind.IMAGE})
-    except UploadRefused as error:
-        flash(str(error), "error")
-        return redirect(url_for("courses.edit_course", course_id=course.id))
-    return _guarded(course, _or_discard(stored, lambda: authoring.set_cover(course, current_user, stored)),
+    return _guarded(course, lambda: _store_upload(course, form, {FileKind.IMAGE},
+                                                  lambda stored: authoring.set_cover(course, current_user, stored)),
                     _("Cover uploaded."))
 
 

@@ -2,7 +2,7 @@
 from math import ceil
 from types import SimpleNamespace
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from learning_app.extensions import db
@@ -12,6 +12,7 @@ from learning_app.orgs.queries import path_labels, whole_tree
 from learning_app.security import loads_user_alone, reads_with_user, without_transaction
 from learning_app.templating import format_hours
 from learning_app.timezones import local_today
+from learning_app.transactions import committing, run_write, write_and_redirect
 
 from .. import page_cache, queries, rendered_lessons
 from ..forms import AssignForm
@@ -19,7 +20,6 @@ from ..models import Assignment, EnrolmentSource, LessonKind
 from ..permissions import can_learn, get_course_for_learning, get_course_or_404
 from ..services import assignment as assignment_services
 from ..services import learning
-from ..services.authoring import AuthoringError
 from . import bp
 
 
@@ -97,18 +97,14 @@ def view_course(course_id):
 @login_required
 def enrol(course_id):
     course = get_course_for_learning(course_id, current_user)
-    try:
+
+    def add_to_my_learning():
         if _source(course) == EnrolmentSource.ASSIGNED:  # assigned, perhaps outside its audience
             learning.ensure_enrolment(current_user, course, EnrolmentSource.ASSIGNED)
         else:
             assignment_services.enrol_elective(current_user, course)
-    except AuthoringError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("Added to my learning."), "success")
-    return redirect(url_for("courses.view_course", course_id=course.id))
+    return write_and_redirect(add_to_my_learning, _("Added to my learning."),
+                              url_for("courses.view_course", course_id=course.id))
 
 
 def _lesson_of(lessons, lesson_key):
@@ -125,18 +121,18 @@ def view_lesson(course_id, lesson_key):
     revision = course.published
     lessons = queries.lessons_in_order(revision.id)
     lesson = _lesson_of(lessons, lesson_key)
-    progress = learning.open_lesson(current_user, course, lesson, _source(course))
     index = lessons.index(lesson)
-    # Rendered before the commit, which expires every loaded object: rendering after it would read
-    # the member, the course, its lessons and the progress again, one statement each.
-    page = render_template(
-        "courses/learning/lesson.html", course=course, revision=revision, lesson=lesson, progress=progress,
-        body_html=rendered_lessons.lesson_html(course, lesson),
-        previous=lessons[index - 1] if index > 0 else None,
-        following=lessons[index + 1] if index + 1 < len(lessons) else None,
-        heartbeat_seconds=current_app.config.get("HEARTBEAT_SECONDS", 10),
-        media=_media_progress(revision, lesson, progress) if lesson.is_media else None)
-    db.session.commit()
+    with committing():
+        progress = learning.open_lesson(current_user, course, lesson, _source(course))
+        # Rendered before the commit, which expires every loaded object: rendering after it would read
+        # the member, the course, its lessons and the progress again, one statement each.
+        page = render_template(
+            "courses/learning/lesson.html", course=course, revision=revision, lesson=lesson, progress=progress,
+            body_html=rendered_lessons.lesson_html(course, lesson),
+            previous=lessons[index - 1] if index > 0 else None,
+            following=lessons[index + 1] if index + 1 < len(lessons) else None,
+            heartbeat_seconds=current_app.config.get("HEARTBEAT_SECONDS", 10),
+            media=_media_progress(revision, lesson, progress) if lesson.is_media else None)
     return page
 
 
@@ -188,26 +184,25 @@ def report_progress(course_id, lesson_key):
     if lesson is None:
         abort(404)
     data = request.get_json(silent=True) or request.form
-    try:
+
+    def report():
         if lesson.kind in (LessonKind.VIDEO, LessonKind.AUDIO):
             progress = learning.report_media_progress(current_user, course, lesson, data.get("token", ""),
-                                                      float(data.get("played", 0)), float(data.get("position", 0)))
+                                                      learning.reported_seconds(data.get("played", 0)),
+                                                      learning.reported_seconds(data.get("position", 0)))
         else:
             progress = learning.report_reading(current_user, course, lesson, data.get("token", ""))
-    except (TypeError, ValueError) as error:
-        db.session.rollback()
-        message = str(error) if isinstance(error, learning.LearningError) else _("The progress report is malformed.")
-        if request.is_json:
-            return jsonify({"error": message}), 409 if isinstance(error, learning.LearningError) else 400
-        flash(message, "error")
-        return redirect(url_for("courses.view_lesson", course_id=course.id, lesson_key=lesson_key))
-    # Read before the commit, which expires what was loaded: after it, each would be read again.
-    payload = _progress_payload(course, progress) if request.is_json else None
+        # Read before the commit, which expires what was loaded: after it, each would be read again.
+        return _progress_payload(course, progress) if request.is_json else None
     course_id = course.id
-    db.session.commit()
-    if payload is not None:
-        return jsonify(payload)
-    flash(_("Lesson completed."), "success")
+    outcome = run_write(report, None if request.is_json else _("Lesson completed."), quiet=request.is_json)
+    if outcome.refused:
+        if request.is_json:
+            malformed = isinstance(outcome.refusal, learning.MalformedReport)
+            return jsonify({"error": str(outcome.refusal)}), 400 if malformed else 409
+        return redirect(url_for("courses.view_lesson", course_id=course_id, lesson_key=lesson_key))
+    if request.is_json:
+        return jsonify(outcome.result)
     return redirect(url_for("courses.view_course", course_id=course_id))
 
 
@@ -237,15 +232,10 @@ def assign_course(course_id):
     form.org_id.choices = [(n.id, labels[n.id]) for n in nodes if n.is_active]
     if form.validate_on_submit():
         org = next(n for n in nodes if n.id == form.org_id.data)
-        try:
-            assignment_services.assign_course(current_user, course, org, form.categories.data,
-                                              form.positions.data, form.required.data, form.deadline.data)
-        except AuthoringError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(_("Assigned to %(org)s.", org=labels[org.id]), "success")
+        outcome = run_write(lambda: assignment_services.assign_course(
+            current_user, course, org, form.categories.data, form.positions.data, form.required.data,
+            form.deadline.data), _("Assigned to %(org)s.", org=labels[org.id]))
+        if not outcome.refused:
             # The supervisor may not be in the course's audience: then its page would be a 404.
             return redirect(url_for("courses.view_course", course_id=course.id)
                             if can_learn(current_user, course) else url_for("courses.assign_course",
@@ -271,7 +261,6 @@ def withdraw_assignment(assignment_id):
     assignment = db.session.get(Assignment, assignment_id)
     if assignment is None or not current_user.can_see_org(assignment.org):
         abort(404)
-    assignment_services.withdraw_assignment(current_user, assignment)
-    db.session.commit()
-    flash(_("Assignment withdrawn."), "success")
-    return redirect(url_for("courses.assign_course", course_id=assignment.course_id))
+    return write_and_redirect(lambda: assignment_services.withdraw_assignment(current_user, assignment),
+                              _("Assignment withdrawn."),
+                              url_for("courses.assign_course", course_id=assignment.course_id))

@@ -1,16 +1,15 @@
 """Reviewers approve courses or send them back with comments (先审后发)."""
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from learning_app.extensions import db
 from learning_app.models import Role
+from learning_app.transactions import write_and_redirect
 
 from .. import queries
 from ..forms import ReviewForm
 from ..permissions import get_course_for_review
 from ..services import review
-from ..services.authoring import AuthoringError
 from . import bp
 from .rendering import lesson_html
 
@@ -43,16 +42,8 @@ def decide_course(course_id, decision):
     form = ReviewForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        if decision == "approve":
-            review.approve(course, current_user, form.comment.data or "")
-        else:
-            review.return_to_author(course, current_user, form.comment.data or "")
-    except AuthoringError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("courses.review_course", course_id=course.id))
-    db.session.commit()
-    flash(_("Published: members can now see the course.") if decision == "approve"
-          else _("Sent back to the author with your comments."), "success")
-    return redirect(url_for("courses.review_queue"))
+    decide, message = ((review.approve, _("Published: members can now see the course.")) if decision == "approve"
+                       else (review.return_to_author, _("Sent back to the author with your comments.")))
+    return write_and_redirect(lambda: decide(course, current_user, form.comment.data or ""), message,
+                              url_for("courses.review_queue"),
+                              refused_target=url_for("courses.review_course", course_id=course.id))

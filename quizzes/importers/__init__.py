@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from learning_app.spreadsheets import binary_stream, text_encoding, text_reader
+from learning_app.transactions import RuleError
 
 KEYS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # option keys, in file order
 ZIP_MAGIC = b"PK\x03\x04"  # an .xlsx is a zip archive
@@ -37,7 +38,7 @@ class ParsedQuestion:
     title: str = ""
 
 
-class QuestionImportError(ValueError):
+class QuestionImportError(RuleError):
     """A question file cannot be imported; str(error) is the message for the user.
 
     line is the question's first line or row; 0 means the file as a whole, and then

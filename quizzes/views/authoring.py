@@ -1,6 +1,4 @@
 """Authors keep question banks (written or imported) and set up quizzes; they see statistics and grade."""
-import csv
-import io
 import os
 import secrets
 import shutil
@@ -13,21 +11,20 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from courses.models import Course, encode_set
-from learning_app.actions import perform
 from learning_app.extensions import db
 from learning_app.models import Role, utcnow
 from learning_app.orgs.queries import path_labels, whole_tree
 from learning_app.timezones import local_to_utc, utc_to_local
+from learning_app.transactions import committing, run_write, write_and_redirect
 
 from .. import queries
-from ..forms import OPTION_LETTERS, BankForm, DrawForm, FixedItemForm, GradeForm, ImportForm, QuestionForm, QuizForm
-from ..importers import QuestionImportError, parse_questions
+from ..forms import BankForm, DrawForm, FixedItemForm, GradeForm, ImportForm, QuestionForm, QuizForm
+from ..importers import parse_questions
 from ..importers.table import template_csv, template_workbook
 from ..models import Attempt, AttemptAnswer, Question, QuestionStatus, QuestionType
 from ..permissions import get_bank_for_edit, get_quiz_for_edit, get_quiz_for_grading
 from ..services import attempts as attempt_services
 from ..services import banks, quizzes
-from ..services.banks import QuestionRuleError
 from . import bp
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -38,23 +35,18 @@ def _author_required():
         abort(403)
 
 
-_apply = perform
-
-
 @bp.route("/banks", methods=["GET", "POST"])
 @login_required
 def list_banks():
     _author_required()
     form = BankForm()
     if form.validate_on_submit():
-        created = {}
-
-        def create():
-            created["bank"] = banks.create_bank(current_user, form.name.data, form.description.data or "",
-                                                encode_set(form.audience_categories.data),
-                                                encode_set(form.audience_positions.data))
-        response = _apply(create, _("Question bank created."), url_for("quizzes.list_banks"))
-        return redirect(url_for("quizzes.view_bank", bank_id=created["bank"].id)) if created else response
+        return write_and_redirect(lambda: banks.create_bank(current_user, form.name.data, form.description.data or "",
+                                                            encode_set(form.audience_categories.data),
+                                                            encode_set(form.audience_positions.data)),
+                                  _("Question bank created."),
+                                  lambda bank: url_for("quizzes.view_bank", bank_id=bank.id),
+                                  refused_target=url_for("quizzes.list_banks"))
     return render_template("quizzes/authoring/banks.html", banks=queries.banks_for(current_user), form=form)
 
 
@@ -74,9 +66,10 @@ def view_bank(bank_id):
 def submit_bank(bank_id):
     bank = get_bank_for_edit(bank_id, current_user)
     drafts = db.session.scalars(queries.bank_questions(bank, QuestionStatus.DRAFT)).all()
-    return _apply(lambda: banks.submit_questions(current_user, drafts),
-                  ngettext("%(num)s question submitted for review.", "%(num)s questions submitted for review.", len(drafts)),
-                  url_for("quizzes.view_bank", bank_id=bank.id))
+    return write_and_redirect(lambda: banks.submit_questions(current_user, drafts),
+                              ngettext("%(num)s question submitted for review.",
+                                       "%(num)s questions submitted for review.", len(drafts)),
+                              url_for("quizzes.view_bank", bank_id=bank.id))
 
 
 @bp.route("/import-template.<any(xlsx, csv):kind>")
@@ -116,14 +109,16 @@ def preview_import(bank_id):
         with open(path, "wb") as kept:  # kept for the confirmation, copied in chunks: never whole in memory
             shutil.copyfileobj(form.file.data.stream, kept, 1024 * 1024)
         with open(path, "rb") as source:
-            parsed = parse_questions(source, name)
-    except QuestionImportError as error:
-        path.unlink(missing_ok=True)
-        return render_template("quizzes/authoring/import_preview.html", bank=bank, error=str(error),
-                               parsed=[], name=name), 400
+            # Nothing is written yet: run_write only says a refusal (a bad line) on the preview page.
+            outcome = run_write(lambda: parse_questions(source, name), quiet=True)
     except BaseException:
         path.unlink(missing_ok=True)  # nothing will confirm it
         raise
+    if outcome.refused:
+        path.unlink(missing_ok=True)
+        return render_template("quizzes/authoring/import_preview.html", bank=bank, error=str(outcome.refusal),
+                               parsed=[], name=name), 400
+    parsed = outcome.result
     session["question_import"] = {"token": token, "name": os.path.basename(name)[:200], "bank": bank.id}
     return render_template("quizzes/authoring/import_preview.html", bank=bank, parsed=parsed, error=None,
                            name=name, plain=True)
@@ -138,33 +133,19 @@ def confirm_import(bank_id):
         flash(_("Upload the file again: the preview has expired."), "error")
         return redirect(url_for("quizzes.view_bank", bank_id=bank.id))
     path = _pending_path(pending["token"])
-    try:
+
+    def import_pending():
         with open(path, "rb") as source:
             parsed = parse_questions(source, pending["name"])
         banks.import_parsed(current_user, bank, parsed, pending["name"])
-    except QuestionImportError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(ngettext("%(num)s question imported as a draft. Submit it for review when ready.",
-                         "%(num)s questions imported as drafts. Submit them for review when ready.", len(parsed)),
-              "success")
+        return len(parsed)
+    try:
+        run_write(import_pending, lambda count: ngettext(
+            "%(num)s question imported as a draft. Submit it for review when ready.",
+            "%(num)s questions imported as drafts. Submit them for review when ready.", count))
     finally:
         path.unlink(missing_ok=True)
     return redirect(url_for("quizzes.view_bank", bank_id=bank.id))
-
-
-def _parsed_from_form(form):
-    """Read the editor through the spreadsheet importer, so both accept exactly the same answers."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["题型", "题干"] + [f"选项{letter}" for letter in OPTION_LETTERS] + ["答案", "解析", "标签", "计分方式"])
-    writer.writerow([form.type.data, form.stem.data] + [getattr(form, f"option_{l.lower()}").data or ""
-                                                        for l in OPTION_LETTERS]
-                    + [form.answer.data or "", form.explanation.data or "", form.tags.data or "",
-                       "按比例" if form.partial.data else ""])
-    return parse_questions(buffer.getvalue().encode("utf-8"), "question.csv")[0]
 
 
 def _keep_weights(question, parsed, partial: bool) -> None:
@@ -204,17 +185,13 @@ def edit_question(bank_id, question_id=None):
         if question is None or question.bank_id != bank.id:
             abort(404)
     form = _form_from_question(question) if question else QuestionForm()
-    if form.validate_on_submit():
-        try:
-            parsed = _parsed_from_form(form)
-        except QuestionImportError as error:
-            form.answer.errors.append(getattr(error, "reason", str(error)))
-        else:
-            if question is not None:
-                _keep_weights(question, parsed, form.partial.data)
-            action = (lambda: banks.edit_question(current_user, question, parsed)) if question else \
-                (lambda: banks.add_question(current_user, bank, parsed))
-            return _apply(action, _("Saved as a draft."), url_for("quizzes.view_bank", bank_id=bank.id))
+    if form.validate_on_submit():  # which also reads the question as an import would (form.parsed)
+        parsed = form.parsed
+        if question is not None:
+            _keep_weights(question, parsed, form.partial.data)
+        action = (lambda: banks.edit_question(current_user, question, parsed)) if question else \
+            (lambda: banks.add_question(current_user, bank, parsed))
+        return write_and_redirect(action, _("Saved as a draft."), url_for("quizzes.view_bank", bank_id=bank.id))
     return render_template("quizzes/authoring/question.html", bank=bank, question=question, form=form)
 
 
@@ -262,18 +239,15 @@ def edit_quiz(quiz_id=None):
         form.opens_at.data, form.closes_at.data = utc_to_local(quiz.opens_at), utc_to_local(quiz.closes_at)
     if form.validate_on_submit():
         settings = _quiz_settings(form)
-        try:
+
+        def save():
             if quiz is None:
-                quiz = quizzes.create_quiz(current_user, **settings)
-            else:
-                quizzes.update_quiz(current_user, quiz, **settings)
-        except QuestionRuleError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("quizzes.edit_quiz", quiz_id=quiz.id))
+                return quizzes.create_quiz(current_user, **settings).id
+            quizzes.update_quiz(current_user, quiz, **settings)
+            return quiz.id
+        outcome = run_write(save, _("Saved."))
+        if not outcome.refused:
+            return redirect(url_for("quizzes.edit_quiz", quiz_id=outcome.result))
     draw_form = DrawForm(prefix="draw")
     draw_form.bank_id.choices = [(b.id, b.name) for b in queries.banks_for(current_user)]
     return render_template("quizzes/authoring/quiz.html", quiz=quiz, form=form, draw_form=draw_form,
@@ -293,11 +267,13 @@ def add_quiz_item(quiz_id):
         if question is None or not question.bank.can_edit(current_user):
             flash(_("There is no such question in your banks."), "error")
             return redirect(target)
-        return _apply(lambda: quizzes.add_fixed_question(current_user, quiz, question), _("Question added."), target)
+        return write_and_redirect(lambda: quizzes.add_fixed_question(current_user, quiz, question),
+                                  _("Question added."), target)
     if request.form.get("kind") == "draw" and draw.validate_on_submit():
         bank = get_bank_for_edit(draw.bank_id.data, current_user)
-        return _apply(lambda: quizzes.add_random_draw(current_user, quiz, bank, draw.tag.data, draw.draw_count.data),
-                      _("Random draw added."), target)
+        return write_and_redirect(lambda: quizzes.add_random_draw(current_user, quiz, bank, draw.tag.data,
+                                                                  draw.draw_count.data),
+                                  _("Random draw added."), target)
     flash(_("Please fill in the form correctly."), "error")
     return redirect(target)
 
@@ -306,26 +282,26 @@ def add_quiz_item(quiz_id):
 @login_required
 def remove_quiz_item(quiz_id, item_id):
     quiz = get_quiz_for_edit(quiz_id, current_user)
-    return _apply(lambda: quizzes.remove_item(current_user, quiz, item_id), _("Removed."),
-                  url_for("quizzes.edit_quiz", quiz_id=quiz.id))
+    return write_and_redirect(lambda: quizzes.remove_item(current_user, quiz, item_id), _("Removed."),
+                              url_for("quizzes.edit_quiz", quiz_id=quiz.id))
 
 
 @bp.route("/manage/<int:quiz_id>/<any(publish, unpublish):action>", methods=["POST"])
 @login_required
 def publish_quiz(quiz_id, action):
     quiz = get_quiz_for_edit(quiz_id, current_user)
-    return _apply(lambda: quizzes.set_published(current_user, quiz, action == "publish"),
-                  _("Published.") if action == "publish" else _("Withdrawn."),
-                  url_for("quizzes.edit_quiz", quiz_id=quiz.id))
+    return write_and_redirect(lambda: quizzes.set_published(current_user, quiz, action == "publish"),
+                              _("Published.") if action == "publish" else _("Withdrawn."),
+                              url_for("quizzes.edit_quiz", quiz_id=quiz.id))
 
 
 @bp.route("/manage/<int:quiz_id>/results")
 @login_required
 def quiz_results(quiz_id):
     quiz = get_quiz_for_grading(quiz_id, current_user)
-    for attempt in queries.open_expired_attempts(quiz, utcnow()):
-        attempt_services.finish_if_expired(attempt)
-    db.session.commit()
+    with committing():
+        for attempt in queries.open_expired_attempts(quiz, utcnow()):
+            attempt_services.finish_if_expired(attempt)
     return render_template("quizzes/authoring/results.html", quiz=quiz, stats=queries.question_statistics(quiz),
                            counts=queries.attempt_status_counts(quiz), queue=queries.grading_queue(quiz),
                            grade_form=GradeForm())
@@ -340,15 +316,10 @@ def grade_answer(quiz_id, answer_id):
     if attempt is None or attempt.quiz_id != quiz.id:
         abort(404)
     form = GradeForm()
+    target = url_for("quizzes.quiz_results", quiz_id=quiz.id)
     if not form.validate_on_submit():
         flash(_("Enter the points."), "error")
-    else:
-        try:
-            attempt_services.grade_by_hand(current_user, answer, float(form.points.data), form.feedback.data or "")
-        except attempt_services.AttemptError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(_("Graded."), "success")
-    return redirect(url_for("quizzes.quiz_results", quiz_id=quiz.id))
+        return redirect(target)
+    return write_and_redirect(lambda: attempt_services.grade_by_hand(current_user, answer, float(form.points.data),
+                                                                     form.feedback.data or ""),
+                              _("Graded."), target)

@@ -1,16 +1,16 @@
 """Reviewers approve questions before members see them, one by one or a whole page at once."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from learning_app.extensions import db
 from learning_app.models import Role
+from learning_app.transactions import write_and_redirect
 
 from .. import queries
 from ..permissions import get_question_for_review
 from ..services import banks
-from ..services.banks import QuestionRuleError
 from . import bp
 
 
@@ -32,18 +32,11 @@ def question_review_queue():
 def decide_question(question_id, decision):
     _reviewer_required()
     question = get_question_for_review(question_id, current_user)
-    try:
-        if decision == "approve":
-            banks.approve_question(current_user, question)
-        else:
-            banks.reject_question(current_user, question, request.form.get("comment", ""))
-    except QuestionRuleError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("Approved.") if decision == "approve" else _("Sent back to the author."), "success")
-    return redirect(url_for("quizzes.question_review_queue"))
+    if decision == "approve":
+        return write_and_redirect(lambda: banks.approve_question(current_user, question), _("Approved."),
+                                  url_for("quizzes.question_review_queue"))
+    return write_and_redirect(lambda: banks.reject_question(current_user, question, request.form.get("comment", "")),
+                              _("Sent back to the author."), url_for("quizzes.question_review_queue"))
 
 
 @bp.route("/review/approve", methods=["POST"])
@@ -51,15 +44,12 @@ def decide_question(question_id, decision):
 def approve_questions():
     """Approve the ticked questions together (an imported bank can hold hundreds)."""
     _reviewer_required()
-    approved = 0
-    try:
-        for question_id in request.form.getlist("question_id", type=int):
+
+    def approve_ticked():
+        question_ids = request.form.getlist("question_id", type=int)
+        for question_id in question_ids:
             banks.approve_question(current_user, get_question_for_review(question_id, current_user))
-            approved += 1
-    except QuestionRuleError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(ngettext("%(num)s question approved.", "%(num)s questions approved.", approved), "success")
-    return redirect(url_for("quizzes.question_review_queue"))
+        return len(question_ids)
+    return write_and_redirect(approve_ticked, lambda approved: ngettext(
+        "%(num)s question approved.", "%(num)s questions approved.", approved),
+        url_for("quizzes.question_review_queue"))

@@ -12,13 +12,13 @@ from learning_app.extensions import db
 from learning_app.models import Role, utcnow
 from learning_app.orgs.queries import path_labels, whole_tree
 from learning_app.timezones import local_to_utc
+from learning_app.transactions import run_write, write_and_redirect
 
 from ...markdown import render_markdown
 from .. import queries, services
 from ..forms import CollectiveStudyForm, CorrectionForm, FeatureForm, NoticeForm, SiteForm, StaffForm
 from ..permissions import get_notice_or_404, get_site_for_managing, get_study_for_managing
 from . import bp
-from .common import guard as _guard
 
 
 def notice_html(notice) -> Markup:
@@ -59,8 +59,9 @@ def manage_sites():
     form.org_id.choices = [(n.id, labels[n.id]) for n in nodes if n.is_active]
     if form.validate_on_submit():
         org = next(n for n in nodes if n.id == form.org_id.data)
-        return _guard(lambda: services.create_site(current_user, org, form.name.data, form.welcome.data or ""),
-                      _("Site opened."), url_for("bases.manage_sites"))
+        return write_and_redirect(
+            lambda: services.create_site(current_user, org, form.name.data, form.welcome.data or ""),
+            _("Site opened."), url_for("bases.manage_sites"))
     return render_template("bases/sites.html", sites=queries.sites_managed_by(current_user), form=form,
                            can_create=current_user.manages_people)
 
@@ -87,7 +88,7 @@ def appoint_staff(site_id):
     if user is None:
         flash(_("There is no member with that number."), "error")
         return redirect(target)
-    return _guard(lambda: services.appoint_staff(current_user, site, user), _("Appointed."), target)
+    return write_and_redirect(lambda: services.appoint_staff(current_user, site, user), _("Appointed."), target)
 
 
 @bp.route("/sites/<int:site_id>/featured", methods=["POST"])
@@ -102,7 +103,7 @@ def feature_course(site_id):
         flash(_("Choose a course."), "error")
         return redirect(target)
     course = db.session.get(Course, form.course_id.data)
-    return _guard(lambda: services.feature_course(current_user, site, course), _("Featured."), target)
+    return write_and_redirect(lambda: services.feature_course(current_user, site, course), _("Featured."), target)
 
 
 @bp.route("/sites/<int:site_id>/notices", methods=["POST"])
@@ -118,7 +119,7 @@ def write_notice(site_id):
     def write_and_submit():
         services.submit_notice(current_user, services.write_notice(current_user, site, form.title.data,
                                                                    form.body.data))
-    return _guard(write_and_submit, _("Notice submitted for review."), target)
+    return write_and_redirect(write_and_submit, _("Notice submitted for review."), target)
 
 
 @bp.route("/sites/notices/review")
@@ -136,10 +137,10 @@ def review_notice(notice_id, decision):
     if not current_user.has_role(Role.REVIEWER):
         abort(403)
     notice = get_notice_or_404(notice_id)
-    return _guard(lambda: services.review_notice(current_user, notice, decision == "approve",
-                                                 request.form.get("comment", "")),
-                  _("Published.") if decision == "approve" else _("Sent back to the author."),
-                  url_for("bases.notice_review_queue"))
+    return write_and_redirect(lambda: services.review_notice(current_user, notice, decision == "approve",
+                                                             request.form.get("comment", "")),
+                              _("Published.") if decision == "approve" else _("Sent back to the author."),
+                              url_for("bases.notice_review_queue"))
 
 
 def _study_form(site):
@@ -165,19 +166,15 @@ def record_study(site_id):
     def page():
         return render_template("bases/study_new.html", site=site, form=form, course=course)
     if form.validate_on_submit():
-        study = {}
-
-        def record():
-            study["row"] = services.record_collective_study(
-                current_user, site, form.title.data, local_to_utc(form.held_at.data), form.minutes.data,
-                form.hours.data, form.attendee_ids.data or [], course, form.lesson_keys.data or [],
-                member_numbers=(form.scanned.data or "").splitlines())
-        # A refused list (an unknown number, say) shows the form again with everything typed and ticked.
-        response = _guard(record, _("Collective study recorded."), url_for("bases.manage_site", site_id=site.id),
-                          refused_page=page)
-        if "row" in study:
-            flash(ngettext("%(num)s member credited.", "%(num)s members credited.", len(study["row"].attendees)), "info")
-        return response
+        outcome = run_write(lambda: services.record_collective_study(
+            current_user, site, form.title.data, local_to_utc(form.held_at.data), form.minutes.data,
+            form.hours.data, form.attendee_ids.data or [], course, form.lesson_keys.data or [],
+            member_numbers=(form.scanned.data or "").splitlines()), _("Collective study recorded."))
+        if outcome.refused:  # a refused list (an unknown number, say): the form again, everything kept
+            return page(), 400
+        credited = len(outcome.result.attendees)
+        flash(ngettext("%(num)s member credited.", "%(num)s members credited.", credited), "info")
+        return redirect(url_for("bases.manage_site", site_id=site.id))
     return page()
 
 
@@ -194,6 +191,7 @@ def correct_study(study_id):
     if user is None:
         flash(_("No member has the number %(number)s.", number=form.login_id.data.strip()), "error")
         return redirect(target)
-    return _guard(lambda: services.correct_collective_attendance(current_user, study, user,
-                                                                 form.present.data == "add", form.reason.data),
-                  _("Corrected."), target)
+    return write_and_redirect(lambda: services.correct_collective_attendance(current_user, study, user,
+                                                                             form.present.data == "add",
+                                                                             form.reason.data),
+                              _("Corrected."), target)
