@@ -9,6 +9,7 @@ from learning_app.extensions import db
 from learning_app.i18n import gettext as _
 from learning_app.i18n import ngettext, request_translations
 from learning_app.orgs.queries import path_labels, whole_tree
+from learning_app.permissions import member_required, people_manager_required
 from learning_app.security import loads_user_alone, reads_with_user, without_transaction
 from learning_app.templating import format_hours
 from learning_app.timezones import local_today
@@ -16,16 +17,11 @@ from learning_app.transactions import committing, run_write, write_and_redirect
 
 from .. import page_cache, queries, rendered_lessons
 from ..forms import AssignForm
-from ..models import Assignment, EnrolmentSource, LessonKind
-from ..permissions import can_learn, get_course_for_learning, get_course_or_404
+from ..models import EnrolmentSource, LessonKind
+from ..permissions import can_learn, get_assignment_or_404, get_course_or_404
 from ..services import assignment as assignment_services
 from ..services import learning
 from . import bp
-
-
-def _member_required():
-    if not current_user.is_member:
-        abort(403)
 
 
 def _course_cards(items):
@@ -46,12 +42,12 @@ def _course_cards(items):
 
 
 @bp.route("/my")
+@member_required
 @login_required
 @loads_user_alone  # a kept page needs only the member's row; rendering one loads branch and roles
 @reads_with_user(page_cache.versions_with_member)  # and the counters that say whether it is current
 @without_transaction  # it only reads
 def my_learning():
-    _member_required()
     member = current_user._get_current_object()  # not the proxy: the queries read the member often
     return page_cache.cached_page(member, lambda: _render_my_learning(member))
 
@@ -65,9 +61,8 @@ def _render_my_learning(member):
 
 
 @bp.route("/")
-@login_required
+@member_required
 def catalog():
-    _member_required()
     search = request.args.get("q", "")[:60]
     pagination = db.paginate(queries.catalog_query(current_user, search), per_page=20, error_out=False)
     return render_template("courses/learning/catalog.html", pagination=pagination, search=search)
@@ -81,7 +76,7 @@ def _source(course):
 @bp.route("/<int:course_id>")
 @login_required
 def view_course(course_id):
-    course = get_course_for_learning(course_id, current_user)
+    course = get_course_or_404(course_id, current_user, need="learn")
     revision = queries.load_revision(course.published_revision_id)
     enrolment = queries.enrolment_of(current_user, course)
     # An assigned course is the member's already (its first lesson enrols them): no "add to my learning".
@@ -96,7 +91,7 @@ def view_course(course_id):
 @bp.route("/<int:course_id>/enrol", methods=["POST"])
 @login_required
 def enrol(course_id):
-    course = get_course_for_learning(course_id, current_user)
+    course = get_course_or_404(course_id, current_user, need="learn")
 
     def add_to_my_learning():
         if _source(course) == EnrolmentSource.ASSIGNED:  # assigned, perhaps outside its audience
@@ -117,7 +112,7 @@ def _lesson_of(lessons, lesson_key):
 @bp.route("/<int:course_id>/lessons/<lesson_key>")
 @login_required
 def view_lesson(course_id, lesson_key):
-    course = get_course_for_learning(course_id, current_user)
+    course = get_course_or_404(course_id, current_user, need="learn")
     revision = course.published
     lessons = queries.lessons_in_order(revision.id)
     lesson = _lesson_of(lessons, lesson_key)
@@ -179,7 +174,7 @@ def _progress_payload(course, progress):
 @loads_user_alone  # no menu to draw: the member's branch and roles load only if a rule asks
 def report_progress(course_id, lesson_key):
     """The player's heartbeat: {token, played, position}; or {token} when a reading lesson is done."""
-    course = get_course_for_learning(course_id, current_user)
+    course = get_course_or_404(course_id, current_user, need="learn")
     lesson = queries.published_lesson(course, lesson_key)
     if lesson is None:
         abort(404)
@@ -208,9 +203,8 @@ def report_progress(course_id, lesson_key):
 
 @bp.route("/hours")
 @bp.route("/hours/<int:year>")
-@login_required
+@member_required
 def my_hours(year=None):
-    _member_required()
     year = year or local_today().year
     return render_template("courses/learning/hours.html", year=year,
                            entries=queries.ledger_entries(current_user, year),
@@ -223,9 +217,7 @@ def my_hours(year=None):
 @bp.route("/<int:course_id>/assign", methods=["GET", "POST"])
 @login_required
 def assign_course(course_id):
-    course = get_course_or_404(course_id)
-    if course.published is None or not current_user.manages_people:
-        abort(404 if course.published is None else 403)
+    course = get_course_or_404(course_id, current_user, need="assign")
     nodes = whole_tree(current_user.visible_orgs_condition())
     labels = path_labels(nodes)
     form = AssignForm()
@@ -245,11 +237,9 @@ def assign_course(course_id):
 
 
 @bp.route("/assignable")
-@login_required
+@people_manager_required
 def assignable_courses():
     """Supervisors find every published course here, whatever audience it is meant for."""
-    if not current_user.manages_people:
-        abort(403)
     search = request.args.get("q", "")[:60]
     pagination = db.paginate(queries.published_courses_query(search), per_page=30, error_out=False)
     return render_template("courses/learning/assignable.html", pagination=pagination, search=search)
@@ -258,9 +248,7 @@ def assignable_courses():
 @bp.route("/assignments/<int:assignment_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw_assignment(assignment_id):
-    assignment = db.session.get(Assignment, assignment_id)
-    if assignment is None or not current_user.can_see_org(assignment.org):
-        abort(404)
+    assignment = get_assignment_or_404(assignment_id, current_user)
     return write_and_redirect(lambda: assignment_services.withdraw_assignment(current_user, assignment),
                               _("Assignment withdrawn."),
                               url_for("courses.assign_course", course_id=assignment.course_id))

@@ -3,29 +3,27 @@ from flask import abort, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from learning_app.models import Role
+from learning_app.permissions import reviewer_required
 from learning_app.transactions import write_and_redirect
 
 from .. import queries
 from ..forms import ReviewForm
-from ..permissions import get_course_for_review
+from ..permissions import get_course_or_404
 from ..services import review
 from . import bp
 from .rendering import lesson_html
 
 
 @bp.route("/review")
-@login_required
+@reviewer_required
 def review_queue():
-    if not current_user.has_role(Role.REVIEWER):
-        abort(403)
     return render_template("courses/review/queue.html", courses=queries.review_queue(current_user))
 
 
 @bp.route("/review/<int:course_id>")
 @login_required
 def review_course(course_id):
-    course = get_course_for_review(course_id, current_user)
+    course = get_course_or_404(course_id, current_user, need="review")
     revision = queries.load_revision(course.latest.id)
     file_ids = {f.id for f in queries.files_of_course(course.id)}  # once, not once per lesson
     return render_template("courses/review/course.html", course=course, revision=revision,
@@ -38,7 +36,7 @@ def review_course(course_id):
 @bp.route("/review/<int:course_id>/<any(approve, reject):decision>", methods=["POST"])
 @login_required
 def decide_course(course_id, decision):
-    course = get_course_for_review(course_id, current_user)
+    course = get_course_or_404(course_id, current_user, need="review")
     form = ReviewForm()
     if not form.validate_on_submit():
         abort(400)

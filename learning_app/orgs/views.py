@@ -35,7 +35,8 @@ def create_org():
     form.parent_id.choices = parent_choices(nodes, queries.path_labels(nodes), blank=True)
     if form.validate_on_submit():
         parent = db.session.get(Organization, form.parent_id.data) if form.parent_id.data else None
-        outcome = run_write(lambda: services.create_org(current_user, form.name.data, OrgKind(form.kind.data), parent),
+        kind = OrgKind(form.kind.data)
+        outcome = run_write(lambda: services.create_org(current_user, form.name.data, kind, parent),
                             lambda org: _("Organisation “%(name)s” created.", name=org.name))
         if not outcome.refused:
             return redirect(url_for("orgs.org_tree"))
@@ -61,9 +62,8 @@ def edit_org(org_id):
                            member_count=queries.member_counts_by_org(org.subtree_filter()))
 
 
-def _change(org, action, success_message):
-    """Run one change of `org` and come back to its page."""
-    return write_and_redirect(action, success_message, url_for("orgs.edit_org", org_id=org.id))
+def _org_page(org) -> str:
+    return url_for("orgs.edit_org", org_id=org.id)
 
 
 @bp.route("/<int:org_id>/rename", methods=["POST"])
@@ -74,7 +74,8 @@ def rename_org(org_id):
     if not form.validate_on_submit():
         flash(_("Please enter a name of at most 120 characters."), "error")
         return redirect(url_for("orgs.edit_org", org_id=org.id))
-    return _change(org, lambda: services.rename_org(current_user, org, form.name.data), _("Renamed."))
+    return write_and_redirect(lambda: services.rename_org(current_user, org, form.name.data), _("Renamed."),
+                              _org_page(org))
 
 
 @bp.route("/<int:org_id>/move", methods=["POST"])
@@ -88,21 +89,23 @@ def move_org(org_id):
         flash(_("Please choose a valid new parent organisation."), "error")
         return redirect(url_for("orgs.edit_org", org_id=org.id))
     new_parent = _get_org(form.parent_id.data)
-    return _change(org, lambda: services.move_org(current_user, org, new_parent), _("Moved."))
+    return write_and_redirect(lambda: services.move_org(current_user, org, new_parent), _("Moved."), _org_page(org))
 
 
 @bp.route("/<int:org_id>/deactivate", methods=["POST"])
 @admin_required
 def deactivate_org(org_id):
     org = _get_org(org_id)
-    return _change(org, lambda: services.set_org_active(current_user, org, False), _("Deactivated."))
+    return write_and_redirect(lambda: services.set_org_active(current_user, org, False), _("Deactivated."),
+                              _org_page(org))
 
 
 @bp.route("/<int:org_id>/reactivate", methods=["POST"])
 @admin_required
 def reactivate_org(org_id):
     org = _get_org(org_id)
-    return _change(org, lambda: services.set_org_active(current_user, org, True), _("Reactivated."))
+    return write_and_redirect(lambda: services.set_org_active(current_user, org, True), _("Reactivated."),
+                              _org_page(org))
 
 
 @bp.route("/<int:org_id>/delete", methods=["POST"])
@@ -111,4 +114,4 @@ def delete_org(org_id):
     org = _get_org(org_id)
     return write_and_redirect(lambda: services.delete_org(current_user, org),
                               _("Organisation “%(name)s” deleted.", name=org.name), url_for("orgs.org_tree"),
-                              refused_target=url_for("orgs.edit_org", org_id=org.id))
+                              refused_target=_org_page(org))

@@ -12,8 +12,9 @@ from flask_login import current_user, login_required
 
 from courses.models import Course, encode_set
 from learning_app.extensions import db
-from learning_app.models import Role, utcnow
+from learning_app.models import utcnow
 from learning_app.orgs.queries import path_labels, whole_tree
+from learning_app.permissions import author_required
 from learning_app.timezones import local_to_utc, utc_to_local
 from learning_app.transactions import committing, run_write, write_and_redirect
 
@@ -22,7 +23,7 @@ from ..forms import BankForm, DrawForm, FixedItemForm, GradeForm, ImportForm, Qu
 from ..importers import parse_questions
 from ..importers.table import template_csv, template_workbook
 from ..models import Attempt, AttemptAnswer, Question, QuestionStatus, QuestionType
-from ..permissions import get_bank_for_edit, get_quiz_for_edit, get_quiz_for_grading
+from ..permissions import get_bank_or_404, get_quiz_or_404
 from ..services import attempts as attempt_services
 from ..services import banks, quizzes
 from . import bp
@@ -30,15 +31,9 @@ from . import bp
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _author_required():
-    if not (current_user.has_role(Role.AUTHOR) or current_user.is_admin):
-        abort(403)
-
-
 @bp.route("/banks", methods=["GET", "POST"])
-@login_required
+@author_required
 def list_banks():
-    _author_required()
     form = BankForm()
     if form.validate_on_submit():
         return write_and_redirect(lambda: banks.create_bank(current_user, form.name.data, form.description.data or "",
@@ -53,7 +48,7 @@ def list_banks():
 @bp.route("/banks/<int:bank_id>")
 @login_required
 def view_bank(bank_id):
-    bank = get_bank_for_edit(bank_id, current_user)
+    bank = get_bank_or_404(bank_id, current_user, need="edit")
     status = request.args.get("status")
     status = status if status in QuestionStatus._value2member_map_ else None
     pagination = db.paginate(queries.bank_questions(bank, status), per_page=50, error_out=False)
@@ -64,7 +59,7 @@ def view_bank(bank_id):
 @bp.route("/banks/<int:bank_id>/submit", methods=["POST"])
 @login_required
 def submit_bank(bank_id):
-    bank = get_bank_for_edit(bank_id, current_user)
+    bank = get_bank_or_404(bank_id, current_user, need="edit")
     drafts = db.session.scalars(queries.bank_questions(bank, QuestionStatus.DRAFT)).all()
     return write_and_redirect(lambda: banks.submit_questions(current_user, drafts),
                               ngettext("%(num)s question submitted for review.",
@@ -73,9 +68,8 @@ def submit_bank(bank_id):
 
 
 @bp.route("/import-template.<any(xlsx, csv):kind>")
-@login_required
+@author_required
 def question_template(kind):
-    _author_required()
     data, mimetype = (template_workbook(), XLSX_TYPE) if kind == "xlsx" else (template_csv(), "text/csv")
     return Response(data, mimetype=mimetype,
                     headers={"Content-Disposition": f"attachment; filename=question-template.{kind}"})
@@ -95,7 +89,7 @@ def _discard_pending_import():
 @login_required
 def preview_import(bank_id):
     """Parse the upload and show what would be imported; nothing is written until confirmed."""
-    bank = get_bank_for_edit(bank_id, current_user)
+    bank = get_bank_or_404(bank_id, current_user, need="edit")
     form = ImportForm()
     if not form.validate_on_submit():
         flash(_("Choose a file to upload."), "error")
@@ -127,7 +121,7 @@ def preview_import(bank_id):
 @bp.route("/banks/<int:bank_id>/import/confirm", methods=["POST"])
 @login_required
 def confirm_import(bank_id):
-    bank = get_bank_for_edit(bank_id, current_user)
+    bank = get_bank_or_404(bank_id, current_user, need="edit")
     pending = session.pop("question_import", None)
     if not pending or pending.get("bank") != bank.id or not _pending_path(pending["token"]).exists():
         flash(_("Upload the file again: the preview has expired."), "error")
@@ -178,7 +172,7 @@ def _form_from_question(question):
 @bp.route("/banks/<int:bank_id>/questions/<int:question_id>", methods=["GET", "POST"])
 @login_required
 def edit_question(bank_id, question_id=None):
-    bank = get_bank_for_edit(bank_id, current_user)
+    bank = get_bank_or_404(bank_id, current_user, need="edit")
     question = None
     if question_id is not None:
         question = db.session.get(Question, question_id)
@@ -219,18 +213,16 @@ def _quiz_settings(form) -> dict:
 
 
 @bp.route("/manage")
-@login_required
+@author_required
 def list_owned_quizzes():
-    _author_required()
     return render_template("quizzes/authoring/quizzes.html", quizzes=queries.quizzes_owned(current_user))
 
 
 @bp.route("/manage/new", methods=["GET", "POST"])
 @bp.route("/manage/<int:quiz_id>", methods=["GET", "POST"])
-@login_required
+@author_required
 def edit_quiz(quiz_id=None):
-    _author_required()
-    quiz = get_quiz_for_edit(quiz_id, current_user) if quiz_id else None
+    quiz = get_quiz_or_404(quiz_id, current_user, need="edit") if quiz_id else None
     form = QuizForm(obj=quiz)
     _quiz_choices(form)
     if request.method == "GET" and quiz:
@@ -258,7 +250,7 @@ def edit_quiz(quiz_id=None):
 @bp.route("/manage/<int:quiz_id>/items", methods=["POST"])
 @login_required
 def add_quiz_item(quiz_id):
-    quiz = get_quiz_for_edit(quiz_id, current_user)
+    quiz = get_quiz_or_404(quiz_id, current_user, need="edit")
     target = url_for("quizzes.edit_quiz", quiz_id=quiz.id)
     fixed, draw = FixedItemForm(prefix="fixed"), DrawForm(prefix="draw")
     draw.bank_id.choices = [(b.id, b.name) for b in queries.banks_for(current_user)]
@@ -270,7 +262,7 @@ def add_quiz_item(quiz_id):
         return write_and_redirect(lambda: quizzes.add_fixed_question(current_user, quiz, question),
                                   _("Question added."), target)
     if request.form.get("kind") == "draw" and draw.validate_on_submit():
-        bank = get_bank_for_edit(draw.bank_id.data, current_user)
+        bank = get_bank_or_404(draw.bank_id.data, current_user, need="edit")
         return write_and_redirect(lambda: quizzes.add_random_draw(current_user, quiz, bank, draw.tag.data,
                                                                   draw.draw_count.data),
                                   _("Random draw added."), target)
@@ -281,7 +273,7 @@ def add_quiz_item(quiz_id):
 @bp.route("/manage/<int:quiz_id>/items/<int:item_id>/delete", methods=["POST"])
 @login_required
 def remove_quiz_item(quiz_id, item_id):
-    quiz = get_quiz_for_edit(quiz_id, current_user)
+    quiz = get_quiz_or_404(quiz_id, current_user, need="edit")
     return write_and_redirect(lambda: quizzes.remove_item(current_user, quiz, item_id), _("Removed."),
                               url_for("quizzes.edit_quiz", quiz_id=quiz.id))
 
@@ -289,7 +281,7 @@ def remove_quiz_item(quiz_id, item_id):
 @bp.route("/manage/<int:quiz_id>/<any(publish, unpublish):action>", methods=["POST"])
 @login_required
 def publish_quiz(quiz_id, action):
-    quiz = get_quiz_for_edit(quiz_id, current_user)
+    quiz = get_quiz_or_404(quiz_id, current_user, need="edit")
     return write_and_redirect(lambda: quizzes.set_published(current_user, quiz, action == "publish"),
                               _("Published.") if action == "publish" else _("Withdrawn."),
                               url_for("quizzes.edit_quiz", quiz_id=quiz.id))
@@ -298,7 +290,7 @@ def publish_quiz(quiz_id, action):
 @bp.route("/manage/<int:quiz_id>/results")
 @login_required
 def quiz_results(quiz_id):
-    quiz = get_quiz_for_grading(quiz_id, current_user)
+    quiz = get_quiz_or_404(quiz_id, current_user, need="grade")
     with committing():
         for attempt in queries.open_expired_attempts(quiz, utcnow()):
             attempt_services.finish_if_expired(attempt)
@@ -310,7 +302,7 @@ def quiz_results(quiz_id):
 @bp.route("/manage/<int:quiz_id>/grade/<int:answer_id>", methods=["POST"])
 @login_required
 def grade_answer(quiz_id, answer_id):
-    quiz = get_quiz_for_grading(quiz_id, current_user)
+    quiz = get_quiz_or_404(quiz_id, current_user, need="grade")
     answer = db.session.get(AttemptAnswer, answer_id)
     attempt = db.session.get(Attempt, answer.attempt_id) if answer else None
     if attempt is None or attempt.quiz_id != quiz.id:

@@ -1,7 +1,8 @@
 """每日一练: five questions a day, voluntary; points and streak are the member's own."""
-from flask import abort, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import redirect, render_template, request, url_for
+from flask_login import current_user
 
+from learning_app.permissions import member_required
 from learning_app.transactions import committing
 
 from ..models import QuestionType
@@ -21,10 +22,8 @@ def _responses(questions, form):
 
 
 @bp.route("/practice", methods=["GET", "POST"])
-@login_required
+@member_required
 def practice():
-    if not current_user.is_member:
-        abort(403)
     with committing():  # the day's questions are drawn on the first visit
         day = practice_services.todays_practice(current_user)
         questions = practice_services.questions_of(day) if day else []

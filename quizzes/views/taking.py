@@ -1,9 +1,10 @@
 """Members take quizzes: start or resume, autosave every answer, submit once, see the allowed review."""
-from flask import abort, jsonify, redirect, render_template, request, url_for
+from flask import jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from learning_app.models import utcnow
+from learning_app.permissions import member_required
 from learning_app.timezones import as_utc
 from learning_app.security import (checks_user_in_statement, ensure_transaction, loads_user_alone,
                                    signed_in_user, without_transaction)
@@ -11,23 +12,21 @@ from learning_app.transactions import committing, run_write, write_and_redirect
 
 from .. import queries
 from ..models import QuestionType
-from ..permissions import get_own_attempt, get_own_attempt_answer, get_quiz_for_taking
+from ..permissions import get_attempt_or_404, get_own_attempt_answer, get_quiz_or_404
 from ..services import attempts as attempt_services
 from . import bp
 
 
 @bp.route("/")
-@login_required
+@member_required
 def list_quizzes():
-    if not current_user.is_member:
-        abort(403)
     return render_template("quizzes/taking/list.html", quizzes=queries.quizzes_for_member(current_user))
 
 
 @bp.route("/<int:quiz_id>")
 @login_required
 def view_quiz(quiz_id):
-    quiz = get_quiz_for_taking(quiz_id, current_user)
+    quiz = get_quiz_or_404(quiz_id, current_user, need="take")
     current = attempt_services.open_attempt(current_user, quiz)
     if current is not None and attempt_services.has_ended(current):
         with committing():
@@ -40,7 +39,7 @@ def view_quiz(quiz_id):
 @bp.route("/<int:quiz_id>/start", methods=["POST"])
 @login_required
 def start_attempt(quiz_id):
-    quiz = get_quiz_for_taking(quiz_id, current_user)
+    quiz = get_quiz_or_404(quiz_id, current_user, need="take")
     # The id is read before the commit expires the attempt.
     return write_and_redirect(lambda: attempt_services.start_or_resume(current_user, quiz).id, None,
                               lambda attempt_id: url_for("quizzes.take_attempt", attempt_id=attempt_id),
@@ -56,7 +55,7 @@ def _display_options(answer):
 @bp.route("/attempts/<int:attempt_id>")
 @login_required
 def take_attempt(attempt_id):
-    attempt = get_own_attempt(attempt_id, current_user)
+    attempt = get_attempt_or_404(attempt_id, current_user)
     if attempt_services.has_ended(attempt):
         with committing():
             attempt_services.finish_if_expired(attempt)
@@ -111,7 +110,7 @@ def autosave_answer(attempt_id, position):
 @login_required
 def save_all(attempt_id):
     """The form without JavaScript: save every answer, then submit if asked."""
-    attempt = get_own_attempt(attempt_id, current_user)
+    attempt = get_attempt_or_404(attempt_id, current_user)
     submitting = request.form.get("action") == "submit"
 
     def save_every_answer():
@@ -133,7 +132,7 @@ def save_all(attempt_id):
 @login_required
 @loads_user_alone
 def submit_attempt(attempt_id):
-    attempt = get_own_attempt(attempt_id, current_user)
+    attempt = get_attempt_or_404(attempt_id, current_user)
 
     def summary():
         return {"status": attempt.status.value, "score": attempt.score, "passed": attempt.passed,
@@ -152,7 +151,7 @@ def submit_attempt(attempt_id):
 @bp.route("/attempts/<int:attempt_id>/result")
 @login_required
 def attempt_result(attempt_id):
-    attempt = get_own_attempt(attempt_id, current_user)
+    attempt = get_attempt_or_404(attempt_id, current_user)
     if attempt_services.has_ended(attempt):
         with committing():
             attempt_services.finish_if_expired(attempt)

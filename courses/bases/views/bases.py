@@ -18,8 +18,7 @@ from ...models import Course, FileKind
 from ...uploads import save_upload, storage_path
 from .. import checkin, queries, services
 from ..forms import BaseForm, CheckInForm, MarkForm, SessionForm, WalkInForm
-from ..models import Base, BasePhoto
-from ..permissions import get_base_or_404, get_session_for_managing, get_session_for_member
+from ..permissions import get_base_or_404, get_photo_or_404, get_session_or_404, member_or_manager_required
 from . import bp
 
 
@@ -30,11 +29,9 @@ def _org_choices():
 
 
 @bp.route("/bases/", methods=["GET", "POST"])
-@login_required
+@member_or_manager_required
 def list_sessions():
     """Members: upcoming sessions open to them. Managers: their bases and the form to register one."""
-    if not (current_user.is_member or current_user.manages_people):
-        abort(403)
     form = BaseForm()
     if current_user.manages_people:
         form.org_id.choices = _org_choices()
@@ -53,9 +50,7 @@ def list_sessions():
 @bp.route("/bases/<int:base_id>", methods=["GET", "POST"])
 @login_required
 def view_base(base_id):
-    base = get_base_or_404(base_id)
-    if not base.can_manage(current_user):
-        abort(403)
+    base = get_base_or_404(base_id, current_user, need="manage")
     form = SessionForm()
     form.invited.choices = _org_choices()
     form.course_id.choices = [(0, "—")] + [(c.id, c.published.title) for c in queries.published_courses()]
@@ -72,7 +67,7 @@ def view_base(base_id):
 @bp.route("/bases/sessions/<int:session_id>")
 @login_required
 def view_session(session_id):
-    return _session_page(get_session_for_member(session_id, current_user))
+    return _session_page(get_session_or_404(session_id, current_user, need="attend"))
 
 
 def _session_page(session, mark_form=None):
@@ -93,7 +88,7 @@ def _session_page(session, mark_form=None):
 @bp.route("/bases/sessions/<int:session_id>/sign-up", methods=["POST"])
 @login_required
 def sign_up(session_id):
-    session = get_session_for_member(session_id, current_user)
+    session = get_session_or_404(session_id, current_user, need="attend")
     return write_and_redirect(lambda: services.sign_up(current_user, session), _("You are signed up."),
                               url_for("bases.view_session", session_id=session.id))
 
@@ -101,7 +96,7 @@ def sign_up(session_id):
 @bp.route("/bases/sessions/<int:session_id>/walk-ins", methods=["POST"])
 @login_required
 def set_walk_ins(session_id):
-    session = get_session_for_managing(session_id, current_user)
+    session = get_session_or_404(session_id, current_user, need="manage")
     form = WalkInForm(prefix="walkin")  # CSRF is checked for every POST (learning_app.extensions.csrf)
     return write_and_redirect(lambda: services.set_walk_ins(current_user, session, form.accepts_walk_ins.data),
                               _("Saved."), url_for("bases.view_session", session_id=session.id))
@@ -111,14 +106,14 @@ def set_walk_ins(session_id):
 @login_required
 def show_code(session_id):
     """The staff screen: QR code and short code, refreshed as they rotate."""
-    session = get_session_for_managing(session_id, current_user)
+    session = get_session_or_404(session_id, current_user, need="manage")
     return render_template("bases/code.html", session=session)
 
 
 @bp.route("/bases/sessions/<int:session_id>/code.json")
 @login_required
 def current_code(session_id):
-    session = get_session_for_managing(session_id, current_user)
+    session = get_session_or_404(session_id, current_user, need="manage")
     code, seconds_left = checkin.current_code(session.id, utcnow())
     link = url_for("bases.check_in", session_id=session.id, code=code, _external=True)
     buffer = io.BytesIO()
@@ -133,7 +128,7 @@ def current_code(session_id):
 @login_required
 def check_in(session_id):
     """Opened by scanning the QR (code in the address) or by typing the short code."""
-    session = get_session_for_member(session_id, current_user)
+    session = get_session_or_404(session_id, current_user, need="attend")
     form = CheckInForm()
     if request.method == "GET" and request.args.get("code"):
         form.code.data = request.args.get("code", "")[:6]
@@ -149,7 +144,7 @@ def check_in(session_id):
 @bp.route("/bases/sessions/<int:session_id>/mark", methods=["POST"])
 @login_required
 def mark_attendance(session_id):
-    session = get_session_for_managing(session_id, current_user)
+    session = get_session_or_404(session_id, current_user, need="manage")
     form = MarkForm(prefix="mark")
 
     def page():
@@ -169,9 +164,7 @@ def mark_attendance(session_id):
 @bp.route("/bases/<int:base_id>/photos", methods=["POST"])
 @login_required
 def upload_photo(base_id):
-    base = get_base_or_404(base_id)
-    if not base.can_manage(current_user):
-        abort(403)
+    base = get_base_or_404(base_id, current_user, need="manage")
     upload = request.files.get("photo")
     if upload is None or not upload.filename:
         flash(_("Choose a file to upload."), "error")
@@ -186,11 +179,8 @@ def upload_photo(base_id):
 @bp.route("/bases/photos/<int:photo_id>")
 @login_required
 def serve_photo(photo_id):
-    """A base's photos are for its managers and for members invited to one of its sessions."""
-    photo = db.session.get(BasePhoto, photo_id)
-    base = db.session.get(Base, photo.base_id) if photo else None
-    if base is None or not (base.can_manage(current_user) or queries.invited_to_base(current_user, base)):
-        abort(404)
+    """A base's photos are for its managers and for members invited to one of its sessions (see permissions)."""
+    photo = get_photo_or_404(photo_id, current_user)
     path = storage_path(photo.storage_name)
     if not path.is_file():
         abort(404)

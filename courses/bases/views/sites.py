@@ -2,22 +2,23 @@
 import io
 
 import segno
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from learning_app.extensions import db
-from learning_app.models import Role, utcnow
+from learning_app.models import utcnow
 from learning_app.orgs.queries import path_labels, whole_tree
+from learning_app.permissions import member_required, reviewer_required
 from learning_app.timezones import local_to_utc
 from learning_app.transactions import run_write, write_and_redirect
 
 from ...markdown import render_markdown
 from .. import queries, services
 from ..forms import CollectiveStudyForm, CorrectionForm, FeatureForm, NoticeForm, SiteForm, StaffForm
-from ..permissions import get_notice_or_404, get_site_for_managing, get_study_for_managing
+from ..permissions import get_notice_or_404, get_site_or_404, get_study_or_404, site_runner_required
 from . import bp
 
 
@@ -26,10 +27,8 @@ def notice_html(notice) -> Markup:
 
 
 @bp.route("/sites/")
-@login_required
+@member_required
 def my_site():
-    if not current_user.is_member:
-        abort(403)
     site = services.nearest_site(current_user)
     if site is None:
         return render_template("bases/my_site.html", site=None)
@@ -49,10 +48,8 @@ def my_code():
 
 
 @bp.route("/sites/manage", methods=["GET", "POST"])
-@login_required
+@site_runner_required
 def manage_sites():
-    if not current_user.manages_people and not queries.sites_managed_by(current_user):
-        abort(403)
     form = SiteForm()
     nodes = whole_tree(current_user.visible_orgs_condition())
     labels = path_labels(nodes)
@@ -69,7 +66,7 @@ def manage_sites():
 @bp.route("/sites/<int:site_id>/manage")
 @login_required
 def manage_site(site_id):
-    site = get_site_for_managing(site_id, current_user)
+    site = get_site_or_404(site_id, current_user, need="manage")
     feature_form = FeatureForm(prefix="feature")
     feature_form.course_id.choices = [(c.id, c.published.title) for c in queries.published_courses()]
     return render_template("bases/site_manage.html", site=site, staff_form=StaffForm(prefix="staff"),
@@ -81,7 +78,7 @@ def manage_site(site_id):
 @bp.route("/sites/<int:site_id>/staff", methods=["POST"])
 @login_required
 def appoint_staff(site_id):
-    site = get_site_for_managing(site_id, current_user)
+    site = get_site_or_404(site_id, current_user, need="manage")
     form = StaffForm(prefix="staff")
     user = queries.user_by_login(form.login_id.data) if form.validate_on_submit() else None
     target = url_for("bases.manage_site", site_id=site.id)
@@ -94,7 +91,7 @@ def appoint_staff(site_id):
 @bp.route("/sites/<int:site_id>/featured", methods=["POST"])
 @login_required
 def feature_course(site_id):
-    site = get_site_for_managing(site_id, current_user)
+    site = get_site_or_404(site_id, current_user, need="manage")
     from ...models import Course
     form = FeatureForm(prefix="feature")
     form.course_id.choices = [(c.id, c.published.title) for c in queries.published_courses()]
@@ -109,7 +106,7 @@ def feature_course(site_id):
 @bp.route("/sites/<int:site_id>/notices", methods=["POST"])
 @login_required
 def write_notice(site_id):
-    site = get_site_for_managing(site_id, current_user)
+    site = get_site_or_404(site_id, current_user, need="manage")
     form = NoticeForm(prefix="notice")
     target = url_for("bases.manage_site", site_id=site.id)
     if not form.validate_on_submit():
@@ -123,19 +120,15 @@ def write_notice(site_id):
 
 
 @bp.route("/sites/notices/review")
-@login_required
+@reviewer_required
 def notice_review_queue():
-    if not current_user.has_role(Role.REVIEWER):
-        abort(403)
     return render_template("bases/notice_review.html", notices=queries.notices_awaiting_review(current_user),
                            notice_html=notice_html)
 
 
 @bp.route("/sites/notices/<int:notice_id>/<any(approve, reject):decision>", methods=["POST"])
-@login_required
+@reviewer_required
 def review_notice(notice_id, decision):
-    if not current_user.has_role(Role.REVIEWER):
-        abort(403)
     notice = get_notice_or_404(notice_id)
     return write_and_redirect(lambda: services.review_notice(current_user, notice, decision == "approve",
                                                              request.form.get("comment", "")),
@@ -158,7 +151,7 @@ def _study_form(site):
 @bp.route("/sites/<int:site_id>/studies/new", methods=["GET", "POST"])
 @login_required
 def record_study(site_id):
-    site = get_site_for_managing(site_id, current_user)
+    site = get_site_or_404(site_id, current_user, need="manage")
     form, course = _study_form(site)
     if request.method == "GET":
         form.course_id.data = course.id if course else 0
@@ -181,7 +174,7 @@ def record_study(site_id):
 @bp.route("/sites/studies/<int:study_id>/correct", methods=["POST"])
 @login_required
 def correct_study(study_id):
-    study = get_study_for_managing(study_id, current_user)
+    study = get_study_or_404(study_id, current_user, need="manage")
     form = CorrectionForm()
     target = url_for("bases.manage_site", site_id=study.site_id)
     if not form.validate_on_submit():
