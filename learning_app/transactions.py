@@ -25,6 +25,10 @@ the views, services and commands for any other).
   connection is in autocommit mode only hands the connection back.
 - A service's result (the new lesson, the new bank) comes back as `outcome.result`, and a redirect
   `target` or success `message` may be a function of it.
+
+Outside these helpers only two places end a transaction, neither of them to keep a write: the 500 handler
+(learning_app/errors.py) rolls back what a crashed request left, and learning_app.security's
+ensure_transaction() gives back an autocommit connection before a fast-path view takes a lock.
 """
 from contextlib import contextmanager
 from typing import Any, NamedTuple

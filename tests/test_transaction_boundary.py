@@ -112,3 +112,81 @@ def test_every_refusal_is_a_rule_error():
     # The scan finds the refusals it is meant to (a scan that finds none cannot fail).
     assert {"AttemptError", "UploadRefused", "QuestionImportError", "RosterFileError", "LearningError",
             "BaseRuleError", "AuthoringError"} <= refusals
+
+
+# The boundary's own behaviour -------------------------------------------------------------------------
+
+class KeptRefusal(RuleError):
+    keeps_changes = True
+
+
+def _org_named(name):
+    from sqlalchemy import select
+
+    from learning_app.extensions import db
+    from learning_app.models import Organization
+    db.session.rollback()  # whatever was not committed goes: what is left was committed
+    return db.session.scalar(select(Organization).where(Organization.name == name))
+
+
+def _create(name, refusal=None):
+    from learning_app.models import OrgKind
+    from learning_app.orgs.services import create_org
+
+    def action():
+        org = create_org(None, name, OrgKind.COMMITTEE, None)
+        if refusal is not None:
+            raise refusal
+        return org
+    return action
+
+
+def test_run_write_commits_and_hands_back_the_result(app):
+    from flask import get_flashed_messages
+
+    from learning_app.transactions import run_write
+    with app.test_request_context():
+        outcome = run_write(_create("甲党委"), lambda org: f"{org.name} created")
+        assert not outcome.refused and outcome.result.name == "甲党委"
+        assert get_flashed_messages(with_categories=True) == [("success", "甲党委 created")]
+        assert _org_named("甲党委") is not None
+
+
+def test_a_refusal_is_rolled_back_and_flashed_once(app):
+    from flask import get_flashed_messages
+
+    from learning_app.transactions import run_write
+    with app.test_request_context():
+        outcome = run_write(_create("乙党委", RuleError("not allowed")), "never said")
+        assert outcome.refused and str(outcome.refusal) == "not allowed"
+        assert get_flashed_messages(with_categories=True) == [("error", "not allowed")]
+        assert _org_named("乙党委") is None
+
+
+def test_a_quiet_refusal_flashes_nothing_and_one_that_keeps_changes_commits(app):
+    from flask import get_flashed_messages
+
+    from learning_app.transactions import run_write
+    with app.test_request_context():
+        outcome = run_write(_create("丙党委", KeptRefusal("counted")), quiet=True)
+        assert outcome.refused and get_flashed_messages() == []
+        assert _org_named("丙党委") is not None
+
+
+def test_any_other_exception_rolls_back_and_goes_on(app):
+    from learning_app.transactions import run_write
+    with app.test_request_context():
+        with pytest.raises(KeyError):
+            run_write(_create("丁党委", KeyError("bug")))
+        assert _org_named("丁党委") is None
+
+
+def test_a_command_prints_the_refusal_and_exits_1(app):
+    import click
+
+    from learning_app.transactions import committing_command
+    with app.app_context():
+        with pytest.raises(click.ClickException, match="not allowed"):
+            with committing_command():
+                _create("戊党委", RuleError("not allowed"))()
+        assert _org_named("戊党委") is None

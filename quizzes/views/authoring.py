@@ -194,8 +194,7 @@ def edit_question(bank_id, question_id=None):
 def _quiz_choices(form):
     courses = db.session.scalars(db.select(Course).where(Course.published_revision_id.is_not(None))
                                  .order_by(Course.id.desc())).all()
-    if not current_user.is_admin:
-        courses = [course for course in courses if course.author_id == current_user.id]
+    courses = [course for course in courses if course.can_edit(current_user)]  # admins: every course
     form.course_id.choices = [(0, "—")] + [(c.id, c.published.title) for c in courses]
     nodes = whole_tree()
     labels = path_labels(nodes)
