@@ -5,7 +5,7 @@ import click
 from flask.cli import with_appcontext
 
 from courses.services.learning import complete_courses_left_incomplete, recount_lessons_done
-from learning_app.extensions import db
+from learning_app.transactions import committing_command
 
 from .counts import rebuild
 from .scale import SCALE_PASSWORD, Progress, gather_statistics, generate
@@ -33,8 +33,8 @@ def gen_scale_command(members, branches, courses, seed):
         if done >= total:
             bar.__exit__(None, None, None)
 
-    top = generate(members, branches, courses, seed, Progress(report))
-    db.session.commit()
+    with committing_command():
+        top = generate(members, branches, courses, seed, Progress(report))
     gather_statistics()
     click.echo(f"Generated “{top.name}” (organisation {top.id}) in {time.perf_counter() - started:.1f} s. "
                f"Members log in with the password {SCALE_PASSWORD}.")
@@ -46,10 +46,10 @@ def rebuild_counts_command():
     """Recompute the dashboard's per-branch counts from enrolments, attempts and assignments, after
     completing the courses whose every requirement is met but which were left incomplete."""
     started = time.perf_counter()
-    recount_lessons_done()
-    repaired = complete_courses_left_incomplete()
-    rebuild()
-    db.session.commit()
+    with committing_command():
+        recount_lessons_done()
+        repaired = complete_courses_left_incomplete()
+        rebuild()
     if repaired:
         click.echo(f"{repaired} course completions repaired (their study hours credited).")
     click.echo(f"Counts rebuilt in {time.perf_counter() - started:.1f} s.")

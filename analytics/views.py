@@ -4,11 +4,12 @@ from datetime import date
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from markupsafe import Markup
 
 from learning_app.models import MemberCategory
 from learning_app.orgs.queries import ancestors_of, path_labels
+from learning_app.permissions import people_manager_required
 from learning_app.templating import add_navigation
 from learning_app.timezones import local_today
 
@@ -54,7 +55,7 @@ def _context(root, filters):
 
 
 @bp.route("/")
-@login_required
+@people_manager_required
 def dashboard():
     root = get_dashboard_root(request.args.get("org", type=int), current_user)
     filters = Filters.from_args(request.args)
@@ -100,7 +101,7 @@ def _list_rows(root, filters, kind):
 
 
 @bp.route("/lists/<kind>")
-@login_required
+@people_manager_required
 def action_list(kind):
     root = get_dashboard_root(request.args.get("org", type=int), current_user)
     filters = Filters.from_args(request.args)
@@ -117,7 +118,7 @@ def action_list(kind):
 
 
 @bp.route("/lists/<kind>.<any(xlsx, csv):fmt>")
-@login_required
+@people_manager_required
 def export_list(kind, fmt):
     root = get_dashboard_root(request.args.get("org", type=int), current_user)
     filters = Filters.from_args(request.args)
@@ -130,7 +131,7 @@ def export_list(kind, fmt):
 
 
 @bp.route("/branches.<any(xlsx, csv):fmt>")
-@login_required
+@people_manager_required
 def export_branches(fmt):
     root = get_dashboard_root(request.args.get("org", type=int), current_user)
     filters = Filters.from_args(request.args)
@@ -142,7 +143,7 @@ def export_branches(fmt):
 
 
 @bp.route("/report")
-@login_required
+@people_manager_required
 def report():
     """A printable monthly or quarterly report for one node."""
     root = get_dashboard_root(request.args.get("org", type=int), current_user)
@@ -155,7 +156,7 @@ def report():
 
 
 @bp.route("/sites")
-@login_required
+@people_manager_required
 def site_evaluation():
     """Monthly, quarterly or year-end evaluation of the sites in the viewer's subtree."""
     root = get_dashboard_root(request.args.get("org", type=int), current_user)

@@ -23,6 +23,8 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 
+from learning_app.transactions import RuleError
+
 from .models import FileKind
 
 IMAGE_MAX_PIXELS = 40_000_000  # a 40-megapixel photo decodes to 160 MB of RGBA: enough for any lesson picture
@@ -42,7 +44,7 @@ FORMAT_NAMES = {"mp4": "MP4", "webm": "WebM", "ogg": "Ogg", "mp3": "MP3", "PNG":
                 "GIF": "GIF", "WEBP": "WebP", "pdf": "PDF"}
 
 
-class Unparsable(ValueError):
+class Unparsable(RuleError):
     """The file does not parse as what it claims; the message names the file and is for the user."""
 
 

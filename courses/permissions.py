@@ -1,36 +1,20 @@
-"""Who may edit, review, learn from and download what: load-and-authorise helpers."""
+"""Who may edit, review, learn from, assign and download what: load-and-authorise helpers
+(the style: learning_app/permissions.py)."""
 import functools
 
-from flask import abort
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from learning_app.extensions import db
 from learning_app.models import Role
+from learning_app.permissions import Need, authorise
 
 from . import queries
-from .models import Course, StoredFile
+from .models import Assignment, Course, StoredFile
 
 
-def get_course_or_404(course_id: int) -> Course:
-    course = db.session.get(Course, course_id)
-    if course is None:
-        abort(404)
-    return course
-
-
-def get_course_for_edit(course_id: int, user) -> Course:
-    course = get_course_or_404(course_id)
-    if not course.can_edit(user):
-        abort(403)
-    return course
-
-
-def get_course_for_review(course_id: int, user) -> Course:
-    course = get_course_or_404(course_id)
-    if not (course.can_edit(user) or user.has_role(Role.REVIEWER)):
-        abort(403)
-    return course
+def _may_review(user, course: Course) -> bool:
+    return course.can_edit(user) or user.has_role(Role.REVIEWER)
 
 
 def can_learn(user, course: Course) -> bool:
@@ -49,13 +33,22 @@ def _course_with_published():
     return select(Course).options(joinedload(Course.published)).where(Course.id == bindparam("course_id"))
 
 
-def get_course_for_learning(course_id: int, user) -> Course:
-    course = db.session.scalar(_course_with_published(), {"course_id": course_id})
-    if course is None:
-        abort(404)
-    if not can_learn(user, course):
-        abort(404)
-    return course
+COURSE_NEEDS = {
+    "edit": Need(lambda user, course: course.can_edit(user)),
+    "review": Need(_may_review),
+    "learn": Need(can_learn, 404),  # a course outside the member's audience does not show
+    "assign": (Need(lambda user, course: course.published is not None, 404),
+               Need(lambda user, course: user.manages_people)),
+}
+
+
+def get_course_or_404(course_id: int, user=None, need: str | None = None) -> Course:
+    """The course, if `user` may do what `need` names (COURSE_NEEDS); 404 or 403 otherwise."""
+    if need == "learn":
+        course = db.session.scalar(_course_with_published(), {"course_id": course_id})
+    else:
+        course = db.session.get(Course, course_id)
+    return authorise(course, user, need, COURSE_NEEDS)
 
 
 def can_download(user, stored: StoredFile) -> bool:
@@ -69,8 +62,11 @@ def can_download(user, stored: StoredFile) -> bool:
             and stored.id in queries.revision_file_ids(queries.load_revision(course.published_revision_id)))
 
 
-def get_file_or_404(file_id: int, user) -> StoredFile:
-    stored = db.session.get(StoredFile, file_id)
-    if stored is None or not can_download(user, stored):
-        abort(404)
-    return stored
+def get_file_or_404(file_id: int, user, need: str = "download") -> StoredFile:
+    return authorise(db.session.get(StoredFile, file_id), user, need, {"download": Need(can_download, 404)})
+
+
+def get_assignment_or_404(assignment_id: int, user, need: str = "withdraw") -> Assignment:
+    """An assignment of the viewer's subtree (404 for one outside it)."""
+    return authorise(db.session.get(Assignment, assignment_id), user, need,
+                     {"withdraw": Need(lambda user, assignment: user.can_see_org(assignment.org), 404)})

@@ -5,11 +5,14 @@ import hashlib
 import os
 import secrets
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
+
+from learning_app.transactions import RuleError
 
 from .file_parsing import Parsed, Unparsable, parse_upload
 from .models import FileKind
@@ -30,7 +33,7 @@ LEGACY_OFFICE = {"doc": "application/msword", "xls": "application/vnd.ms-excel",
                  "ppt": "application/vnd.ms-powerpoint"}
 
 
-class UploadRefused(ValueError):
+class UploadRefused(RuleError):
     """The file is not something we accept; the message is for the user."""
 
 
@@ -192,6 +195,17 @@ def _parse_checked(temporary: Path, head: bytes, filename: str, allowed: set[Fil
         raise UploadRefused(str(error)) from None
     _check_kind_and_size(filename, parsed.kind, allowed, size)
     return parsed
+
+
+@contextmanager
+def discarded_if_refused(storage_name: str):
+    """A file just saved for a change the rules may still refuse: the refusal removes it from disk again
+    (its row is rolled back by learning_app.transactions), and goes on to the caller."""
+    try:
+        yield
+    except RuleError:
+        remove_stored(storage_name)
+        raise
 
 
 def remove_stored(storage_name: str) -> None:

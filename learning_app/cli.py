@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from .extensions import db
 from .models import Role, User
+from .transactions import committing_command
 
 
 @click.command("create-admin")
@@ -26,16 +27,16 @@ def create_admin_command(login_id, password, real_name):
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     if len(password) < 8:
         raise click.ClickException("The password must have at least 8 characters.")
-    user = db.session.scalar(select(User).where(func.lower(User.login_id) == login_id.lower()))
-    if user is None:
-        user = create_account(None, login_id, real_name, password=password)
-    else:
-        user.password_hash, user.must_change_password = hash_password(password), False
-        user.one_time_password_issued_at = None
-        end_sign_ins(user)  # a new password: whoever used the old one is signed out
-    if not user.has_role(Role.ADMIN):
-        grant_role(None, user, Role.ADMIN)
-    db.session.commit()
+    with committing_command():
+        user = db.session.scalar(select(User).where(func.lower(User.login_id) == login_id.lower()))
+        if user is None:
+            user = create_account(None, login_id, real_name, password=password)
+        else:
+            user.password_hash, user.must_change_password = hash_password(password), False
+            user.one_time_password_issued_at = None
+            end_sign_ins(user)  # a new password: whoever used the old one is signed out
+        if not user.has_role(Role.ADMIN):
+            grant_role(None, user, Role.ADMIN)
     click.echo(f"Administrator {login_id} is ready.")
 
 
@@ -50,24 +51,20 @@ def import_roster_command(file, credentials_path):
 
     from .people import roster
     from .spreadsheets import csv_bytes
-    try:
-        with open(file, "rb") as source:
-            rows, errors = roster.validate_file(source, file.name, current_app.config["ROSTER_MAX_ROWS"])
-    except roster.RosterFileError as error:
-        raise click.ClickException(str(error)) from None
+    with committing_command(), open(file, "rb") as source:  # a file that cannot be read: printed, status 1
+        rows, errors = roster.validate_file(source, file.name, current_app.config["ROSTER_MAX_ROWS"])
     if errors:
         for line, reason in errors:
             click.echo(f"row {line}: {reason}", err=True)
         more = " (checking stopped there)" if len(errors) >= roster.LISTED_ERRORS else ""
         raise click.ClickException(f"{len(errors)} bad rows{more}; nothing was imported.")
-    with click.progressbar(length=len(rows), label="Importing") as bar:
+    with committing_command(), click.progressbar(length=len(rows), label="Importing") as bar:
         state = {"done": 0}
 
         def progress(done, total):
             bar.update(done - state["done"])
             state["done"] = done
         result = roster.apply_rows(None, rows, file.name, progress)
-    db.session.commit()
     click.echo(f"Created {result.created}, updated {result.updated}, unchanged {result.unchanged}.")
     if result.credentials:
         path = credentials_path or Path(f"one-time-passwords-{datetime.now():%Y%m%d-%H%M%S}.csv")
@@ -81,8 +78,8 @@ def import_roster_command(file, credentials_path):
 def seed_demo_command():
     """Build the demo organisation (idempotent) and print the demo logins."""
     from .demo import DEMO_ACCOUNTS, seed_demo
-    created = seed_demo()
-    db.session.commit()
+    with committing_command():
+        created = seed_demo()
     click.echo("Demo organisation created." if created else "Demo organisation already present.")
     click.echo("Demo logins (login id / password):")
     for login_id, password, description in DEMO_ACCOUNTS:
@@ -95,8 +92,8 @@ def seed_demo_if_empty_command():
     """Seed the demo only into a database without any account (used by `make run`)."""
     from .demo import DEMO_ACCOUNTS, seed_demo
     if db.session.scalar(select(func.count()).select_from(User)) == 0:
-        seed_demo()
-        db.session.commit()
+        with committing_command():
+            seed_demo()
         click.echo("Demo organisation created.")
     click.echo("Demo logins (login id / password):")
     for login_id, password, description in DEMO_ACCOUNTS:

@@ -3,7 +3,7 @@ checked only after they idled, and why.
 
 Every other view runs the plain way: Flask-Login loads the signed-in member's row with their branch
 and role grants (security.load_user), the view runs in a transaction, and one place commits
-(learning_app.actions). Two views are asked for so often, and have a throughput target that the
+(learning_app.transactions). Two views are asked for so often, and have a throughput target that the
 plain way misses, that they take a shorter way. Each is marked with one decorator from this module;
 nothing else in the application changes how a request loads its user or runs its statements.
 

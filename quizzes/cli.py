@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 
 from learning_app.extensions import db
 from learning_app.models import Role, RoleGrant, User
+from learning_app.transactions import committing_command
 
-from .importers import QuestionImportError, parse_questions
+from .importers import parse_questions
 from .services import banks
 
 
@@ -19,18 +20,16 @@ from .services import banks
 @with_appcontext
 def import_questions_command(file, bank_name, owner_login):
     """Import questions (.xlsx, .csv, .gift, Aiken .txt) as drafts: all of them, or none if one is bad."""
-    try:
+    # One transaction: a bad question (QuestionImportError) is printed, exits 1 and leaves nothing behind.
+    with committing_command():
         with open(file, "rb") as source:
             parsed = parse_questions(source, file.name)
-    except QuestionImportError as error:
-        raise click.ClickException(str(error)) from None
-    bank = banks.bank_by_name(bank_name)
-    if bank is None:
-        owner = _owner(owner_login)
-        bank = banks.create_bank(owner, bank_name)
-        click.echo(f"Created question bank “{bank_name}”.")
-    questions = banks.import_parsed(None, bank, parsed, file.name)
-    db.session.commit()
+        bank = banks.bank_by_name(bank_name)
+        if bank is None:
+            owner = _owner(owner_login)
+            bank = banks.create_bank(owner, bank_name)
+            click.echo(f"Created question bank “{bank_name}”.")
+        questions = banks.import_parsed(None, bank, parsed, file.name)
     click.echo(f"Imported {len(questions)} questions into “{bank.name}” as drafts awaiting review.")
 
 

@@ -1,3 +1,6 @@
+import csv
+import io
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -15,6 +18,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from courses.forms import MultiCheckboxField
 from learning_app.models import MemberCategory, PositionLevel
 
+from .importers import QuestionImportError, parse_questions
 from .models import GradingMethod, QuestionType, ReviewPolicy
 
 OPTION_LETTERS = "ABCDEF"
@@ -42,6 +46,29 @@ class QuestionForm(FlaskForm):
     explanation = TextAreaField(_l("Explanation"), validators=[Optional(), Length(max=5000)])
     tags = StringField(_l("Tags, separated by commas"), validators=[Optional(), Length(max=300)])
     partial = BooleanField(_l("Multiple choice: partial credit for partly right answers"))
+
+    def validate(self, extra_validators=None):
+        """Also read the question through the spreadsheet importer (into `parsed`), so that the editor
+        and an import accept exactly the same answers; what the importer refuses is said at the answer."""
+        if not super().validate(extra_validators):
+            return False
+        try:
+            self.parsed = self._read_as_import()
+        except QuestionImportError as error:
+            self.answer.errors.append(error.reason)
+            return False
+        return True
+
+    def _read_as_import(self):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["题型", "题干"] + [f"选项{letter}" for letter in OPTION_LETTERS]
+                        + ["答案", "解析", "标签", "计分方式"])
+        writer.writerow([self.type.data, self.stem.data]
+                        + [getattr(self, f"option_{letter.lower()}").data or "" for letter in OPTION_LETTERS]
+                        + [self.answer.data or "", self.explanation.data or "", self.tags.data or "",
+                           "按比例" if self.partial.data else ""])
+        return parse_questions(buffer.getvalue().encode("utf-8"), "question.csv")[0]
 
 
 class ImportForm(FlaskForm):

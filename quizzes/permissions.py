@@ -1,4 +1,5 @@
-"""Who may take, set up, grade and review what: load-and-authorise helpers."""
+"""Who may take, set up, grade and review what: load-and-authorise helpers
+(the style: learning_app/permissions.py)."""
 import functools
 from datetime import datetime
 from typing import NamedTuple
@@ -10,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from courses.permissions import can_learn
 from learning_app.extensions import db
 from learning_app.models import Role
+from learning_app.permissions import Need, authorise
 
 from .models import Attempt, AttemptAnswer, Question, QuestionBank, QuestionType, Quiz
 
@@ -28,20 +30,22 @@ def can_grade(user, quiz: Quiz) -> bool:
     return quiz.can_edit(user) or user.has_role(Role.REVIEWER)
 
 
-def get_quiz_for_taking(quiz_id: int, user) -> Quiz:
-    quiz = db.session.get(Quiz, quiz_id)
-    if quiz is None or not can_take(user, quiz):
-        abort(404)
-    return quiz
+QUIZ_NEEDS = {
+    "take": Need(lambda user, quiz: can_take(user, quiz), 404),  # a quiz not open to the member does not show
+    "edit": Need(lambda user, quiz: quiz.can_edit(user)),
+    "grade": Need(lambda user, quiz: can_grade(user, quiz)),
+}
 
 
-def get_own_attempt(attempt_id: int, user) -> Attempt:
+def get_quiz_or_404(quiz_id: int, user, need: str) -> Quiz:
+    return authorise(db.session.get(Quiz, quiz_id), user, need, QUIZ_NEEDS)
+
+
+def get_attempt_or_404(attempt_id: int, user, need: str = "own") -> Attempt:
     """Only the member who took an attempt reaches it; anyone else gets 404. With its quiz, which every
     attempt page shows and grading reads, but not the quiz's items, which none of them needs."""
     attempt = db.session.get(Attempt, attempt_id, options=[joinedload(Attempt.quiz).lazyload(Quiz.items)])
-    if attempt is None or attempt.user_id != user.id:
-        abort(404)
-    return attempt
+    return authorise(attempt, user, need, {"own": Need(lambda user, attempt: attempt.user_id == user.id, 404)})
 
 
 class AnswerSlot(NamedTuple):
@@ -83,37 +87,11 @@ def _attempt_answer_statement():
             .with_for_update(of=attempt))
 
 
-def get_quiz_for_edit(quiz_id: int, user) -> Quiz:
-    quiz = db.session.get(Quiz, quiz_id)
-    if quiz is None:
-        abort(404)
-    if not quiz.can_edit(user):
-        abort(403)
-    return quiz
+def get_bank_or_404(bank_id: int, user, need: str = "edit") -> QuestionBank:
+    return authorise(db.session.get(QuestionBank, bank_id), user, need,
+                     {"edit": Need(lambda user, bank: bank.can_edit(user))})
 
 
-def get_quiz_for_grading(quiz_id: int, user) -> Quiz:
-    quiz = db.session.get(Quiz, quiz_id)
-    if quiz is None:
-        abort(404)
-    if not can_grade(user, quiz):
-        abort(403)
-    return quiz
-
-
-def get_bank_for_edit(bank_id: int, user) -> QuestionBank:
-    bank = db.session.get(QuestionBank, bank_id)
-    if bank is None:
-        abort(404)
-    if not bank.can_edit(user):
-        abort(403)
-    return bank
-
-
-def get_question_for_review(question_id: int, user) -> Question:
-    question = db.session.get(Question, question_id)
-    if question is None:
-        abort(404)
-    if not (user.has_role(Role.REVIEWER) or question.bank.can_edit(user)):
-        abort(403)
-    return question
+def get_question_or_404(question_id: int, user, need: str = "review") -> Question:
+    return authorise(db.session.get(Question, question_id), user, need, {"review": Need(
+        lambda user, question: user.has_role(Role.REVIEWER) or question.bank.can_edit(user))})

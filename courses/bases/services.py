@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from learning_app.actions import RuleError
+from learning_app.transactions import RuleError
 from learning_app.audit.services import record_audit
 from learning_app.extensions import db
 from learning_app.models import Role, utcnow

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from learning_app.extensions import db
 from learning_app.models import utcnow
 from learning_app.timezones import as_utc
+from learning_app.transactions import RuleError
 
 from ..completion import extra_requirements_met
 from ..models import Course, Enrolment, EnrolmentSource, Lesson, LessonProgress, StudyClock
@@ -25,8 +26,20 @@ CLOCK_TOLERANCE = 2.0
 MAX_SECONDS_PER_REPORT = 60.0
 
 
-class LearningError(ValueError):
+class LearningError(RuleError):
     """A report the server cannot accept; the message is for the member."""
+
+
+class MalformedReport(LearningError):
+    """A report that is not what the player sends (a number that is not one): the endpoint answers 400."""
+
+
+def reported_seconds(value) -> float:
+    """A number of seconds from the player's report, or MalformedReport."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise MalformedReport(_("The progress report is malformed.")) from None
 
 
 def ensure_enrolment(user, course: Course, source: EnrolmentSource) -> Enrolment:

@@ -2,7 +2,7 @@
 from math import ceil
 from types import SimpleNamespace
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from learning_app.extensions import db
@@ -10,22 +10,18 @@ from learning_app.i18n import gettext as _
 from learning_app.i18n import ngettext, request_translations
 from learning_app.orgs.queries import path_labels, whole_tree
 from learning_app.fast_paths import serves_kept_page
+from learning_app.permissions import member_required, people_manager_required
 from learning_app.templating import format_hours
 from learning_app.timezones import local_today
+from learning_app.transactions import committing, run_write, write_and_redirect
 
 from .. import page_cache, queries, rendered_lessons
 from ..forms import AssignForm
-from ..models import Assignment, EnrolmentSource, LessonKind
-from ..permissions import can_learn, get_course_for_learning, get_course_or_404
+from ..models import EnrolmentSource, LessonKind
+from ..permissions import can_learn, get_assignment_or_404, get_course_or_404
 from ..services import assignment as assignment_services
 from ..services import learning
-from ..services.authoring import AuthoringError
 from . import bp
-
-
-def _member_required():
-    if not current_user.is_member:
-        abort(403)
 
 
 def _course_cards(items):
@@ -46,10 +42,10 @@ def _course_cards(items):
 
 
 @bp.route("/my")
+@member_required
 @login_required
 @serves_kept_page(page_cache.versions_with_member)  # see learning_app.fast_paths
 def my_learning():
-    _member_required()
     member = current_user._get_current_object()  # not the proxy: the queries read the member often
     return page_cache.cached_page(member, lambda: _render_my_learning(member))
 
@@ -63,9 +59,8 @@ def _render_my_learning(member):
 
 
 @bp.route("/")
-@login_required
+@member_required
 def catalog():
-    _member_required()
     search = request.args.get("q", "")[:60]
     pagination = db.paginate(queries.catalog_query(current_user, search), per_page=20, error_out=False)
     return render_template("courses/learning/catalog.html", pagination=pagination, search=search)
@@ -79,7 +74,7 @@ def _source(course):
 @bp.route("/<int:course_id>")
 @login_required
 def view_course(course_id):
-    course = get_course_for_learning(course_id, current_user)
+    course = get_course_or_404(course_id, current_user, need="learn")
     revision = queries.load_revision(course.published_revision_id)
     enrolment = queries.enrolment_of(current_user, course)
     # An assigned course is the member's already (its first lesson enrols them): no "add to my learning".
@@ -94,19 +89,15 @@ def view_course(course_id):
 @bp.route("/<int:course_id>/enrol", methods=["POST"])
 @login_required
 def enrol(course_id):
-    course = get_course_for_learning(course_id, current_user)
-    try:
+    course = get_course_or_404(course_id, current_user, need="learn")
+
+    def add_to_my_learning():
         if _source(course) == EnrolmentSource.ASSIGNED:  # assigned, perhaps outside its audience
             learning.ensure_enrolment(current_user, course, EnrolmentSource.ASSIGNED)
         else:
             assignment_services.enrol_elective(current_user, course)
-    except AuthoringError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("Added to my learning."), "success")
-    return redirect(url_for("courses.view_course", course_id=course.id))
+    return write_and_redirect(add_to_my_learning, _("Added to my learning."),
+                              url_for("courses.view_course", course_id=course.id))
 
 
 def _lesson_of(lessons, lesson_key):
@@ -119,22 +110,22 @@ def _lesson_of(lessons, lesson_key):
 @bp.route("/<int:course_id>/lessons/<lesson_key>")
 @login_required
 def view_lesson(course_id, lesson_key):
-    course = get_course_for_learning(course_id, current_user)
+    course = get_course_or_404(course_id, current_user, need="learn")
     revision = course.published
     lessons = queries.lessons_in_order(revision.id)
     lesson = _lesson_of(lessons, lesson_key)
-    progress = learning.open_lesson(current_user, course, lesson, _source(course))
     index = lessons.index(lesson)
-    # Rendered before the commit, which expires every loaded object: rendering after it would read
-    # the member, the course, its lessons and the progress again, one statement each.
-    page = render_template(
-        "courses/learning/lesson.html", course=course, revision=revision, lesson=lesson, progress=progress,
-        body_html=rendered_lessons.lesson_html(course, lesson),
-        previous=lessons[index - 1] if index > 0 else None,
-        following=lessons[index + 1] if index + 1 < len(lessons) else None,
-        heartbeat_seconds=current_app.config.get("HEARTBEAT_SECONDS", 10),
-        media=_media_progress(revision, lesson, progress) if lesson.is_media else None)
-    db.session.commit()
+    with committing():
+        progress = learning.open_lesson(current_user, course, lesson, _source(course))
+        # Rendered before the commit, which expires every loaded object: rendering after it would read
+        # the member, the course, its lessons and the progress again, one statement each.
+        page = render_template(
+            "courses/learning/lesson.html", course=course, revision=revision, lesson=lesson, progress=progress,
+            body_html=rendered_lessons.lesson_html(course, lesson),
+            previous=lessons[index - 1] if index > 0 else None,
+            following=lessons[index + 1] if index + 1 < len(lessons) else None,
+            heartbeat_seconds=current_app.config.get("HEARTBEAT_SECONDS", 10),
+            media=_media_progress(revision, lesson, progress) if lesson.is_media else None)
     return page
 
 
@@ -180,39 +171,37 @@ def _progress_payload(course, progress):
 @login_required
 def report_progress(course_id, lesson_key):
     """The player's heartbeat: {token, played, position}; or {token} when a reading lesson is done."""
-    course = get_course_for_learning(course_id, current_user)
+    course = get_course_or_404(course_id, current_user, need="learn")
     lesson = queries.published_lesson(course, lesson_key)
     if lesson is None:
         abort(404)
     data = request.get_json(silent=True) or request.form
-    try:
+
+    def report():
         if lesson.kind in (LessonKind.VIDEO, LessonKind.AUDIO):
             progress = learning.report_media_progress(current_user, course, lesson, data.get("token", ""),
-                                                      float(data.get("played", 0)), float(data.get("position", 0)))
+                                                      learning.reported_seconds(data.get("played", 0)),
+                                                      learning.reported_seconds(data.get("position", 0)))
         else:
             progress = learning.report_reading(current_user, course, lesson, data.get("token", ""))
-    except (TypeError, ValueError) as error:
-        db.session.rollback()
-        message = str(error) if isinstance(error, learning.LearningError) else _("The progress report is malformed.")
-        if request.is_json:
-            return jsonify({"error": message}), 409 if isinstance(error, learning.LearningError) else 400
-        flash(message, "error")
-        return redirect(url_for("courses.view_lesson", course_id=course.id, lesson_key=lesson_key))
-    # Read before the commit, which expires what was loaded: after it, each would be read again.
-    payload = _progress_payload(course, progress) if request.is_json else None
+        # Read before the commit, which expires what was loaded: after it, each would be read again.
+        return _progress_payload(course, progress) if request.is_json else None
     course_id = course.id
-    db.session.commit()
-    if payload is not None:
-        return jsonify(payload)
-    flash(_("Lesson completed."), "success")
+    outcome = run_write(report, None if request.is_json else _("Lesson completed."), quiet=request.is_json)
+    if outcome.refused:
+        if request.is_json:
+            malformed = isinstance(outcome.refusal, learning.MalformedReport)
+            return jsonify({"error": str(outcome.refusal)}), 400 if malformed else 409
+        return redirect(url_for("courses.view_lesson", course_id=course_id, lesson_key=lesson_key))
+    if request.is_json:
+        return jsonify(outcome.result)
     return redirect(url_for("courses.view_course", course_id=course_id))
 
 
 @bp.route("/hours")
 @bp.route("/hours/<int:year>")
-@login_required
+@member_required
 def my_hours(year=None):
-    _member_required()
     year = year or local_today().year
     return render_template("courses/learning/hours.html", year=year,
                            entries=queries.ledger_entries(current_user, year),
@@ -225,24 +214,17 @@ def my_hours(year=None):
 @bp.route("/<int:course_id>/assign", methods=["GET", "POST"])
 @login_required
 def assign_course(course_id):
-    course = get_course_or_404(course_id)
-    if course.published is None or not current_user.manages_people:
-        abort(404 if course.published is None else 403)
+    course = get_course_or_404(course_id, current_user, need="assign")
     nodes = whole_tree(current_user.visible_orgs_condition())
     labels = path_labels(nodes)
     form = AssignForm()
     form.org_id.choices = [(n.id, labels[n.id]) for n in nodes if n.is_active]
     if form.validate_on_submit():
         org = next(n for n in nodes if n.id == form.org_id.data)
-        try:
-            assignment_services.assign_course(current_user, course, org, form.categories.data,
-                                              form.positions.data, form.required.data, form.deadline.data)
-        except AuthoringError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(_("Assigned to %(org)s.", org=labels[org.id]), "success")
+        outcome = run_write(lambda: assignment_services.assign_course(
+            current_user, course, org, form.categories.data, form.positions.data, form.required.data,
+            form.deadline.data), _("Assigned to %(org)s.", org=labels[org.id]))
+        if not outcome.refused:
             # The supervisor may not be in the course's audience: then its page would be a 404.
             return redirect(url_for("courses.view_course", course_id=course.id)
                             if can_learn(current_user, course) else url_for("courses.assign_course",
@@ -252,11 +234,9 @@ def assign_course(course_id):
 
 
 @bp.route("/assignable")
-@login_required
+@people_manager_required
 def assignable_courses():
     """Supervisors find every published course here, whatever audience it is meant for."""
-    if not current_user.manages_people:
-        abort(403)
     search = request.args.get("q", "")[:60]
     pagination = db.paginate(queries.published_courses_query(search), per_page=30, error_out=False)
     return render_template("courses/learning/assignable.html", pagination=pagination, search=search)
@@ -265,10 +245,7 @@ def assignable_courses():
 @bp.route("/assignments/<int:assignment_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw_assignment(assignment_id):
-    assignment = db.session.get(Assignment, assignment_id)
-    if assignment is None or not current_user.can_see_org(assignment.org):
-        abort(404)
-    assignment_services.withdraw_assignment(current_user, assignment)
-    db.session.commit()
-    flash(_("Assignment withdrawn."), "success")
-    return redirect(url_for("courses.assign_course", course_id=assignment.course_id))
+    assignment = get_assignment_or_404(assignment_id, current_user)
+    return write_and_redirect(lambda: assignment_services.withdraw_assignment(current_user, assignment),
+                              _("Assignment withdrawn."),
+                              url_for("courses.assign_course", course_id=assignment.course_id))

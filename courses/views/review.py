@@ -1,32 +1,29 @@
 """Reviewers approve courses or send them back with comments (先审后发)."""
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from learning_app.extensions import db
-from learning_app.models import Role
+from learning_app.permissions import reviewer_required
+from learning_app.transactions import write_and_redirect
 
 from .. import queries
 from ..forms import ReviewForm
-from ..permissions import get_course_for_review
+from ..permissions import get_course_or_404
 from ..services import review
-from ..services.authoring import AuthoringError
 from . import bp
 from .rendering import lesson_html
 
 
 @bp.route("/review")
-@login_required
+@reviewer_required
 def review_queue():
-    if not current_user.has_role(Role.REVIEWER):
-        abort(403)
     return render_template("courses/review/queue.html", courses=queries.review_queue(current_user))
 
 
 @bp.route("/review/<int:course_id>")
 @login_required
 def review_course(course_id):
-    course = get_course_for_review(course_id, current_user)
+    course = get_course_or_404(course_id, current_user, need="review")
     revision = queries.load_revision(course.latest.id)
     file_ids = {f.id for f in queries.files_of_course(course.id)}  # once, not once per lesson
     return render_template("courses/review/course.html", course=course, revision=revision,
@@ -39,20 +36,12 @@ def review_course(course_id):
 @bp.route("/review/<int:course_id>/<any(approve, reject):decision>", methods=["POST"])
 @login_required
 def decide_course(course_id, decision):
-    course = get_course_for_review(course_id, current_user)
+    course = get_course_or_404(course_id, current_user, need="review")
     form = ReviewForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        if decision == "approve":
-            review.approve(course, current_user, form.comment.data or "")
-        else:
-            review.return_to_author(course, current_user, form.comment.data or "")
-    except AuthoringError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("courses.review_course", course_id=course.id))
-    db.session.commit()
-    flash(_("Published: members can now see the course.") if decision == "approve"
-          else _("Sent back to the author with your comments."), "success")
-    return redirect(url_for("courses.review_queue"))
+    decide, message = ((review.approve, _("Published: members can now see the course.")) if decision == "approve"
+                       else (review.return_to_author, _("Sent back to the author with your comments.")))
+    return write_and_redirect(lambda: decide(course, current_user, form.comment.data or ""), message,
+                              url_for("courses.review_queue"),
+                              refused_target=url_for("courses.review_course", course_id=course.id))

@@ -3,8 +3,9 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..extensions import client_address, db
+from ..extensions import client_address
 from ..security import local_redirect_target, password_change_redirect
+from ..transactions import committing
 from . import lockout, services
 from .forms import ChangePasswordForm, LoginForm
 
@@ -39,9 +40,9 @@ def login():
             flash(_("Your one-time password expired on %(date)s. Ask your branch secretary or administrator "
                     "for a new one.", date=format_date(user.one_time_password_expires_at())), "error")
         else:
-            services.start_sign_in(user)
-            login_user(user, remember=form.remember.data)
-            db.session.commit()
+            with committing():
+                services.start_sign_in(user)
+                login_user(user, remember=form.remember.data)
             return redirect(local_redirect_target(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
@@ -52,8 +53,8 @@ bp.register_error_handler(429, lockout.refuse)  # only the login is limited
 @bp.route("/logout", methods=["POST"])
 def logout():
     if current_user.is_authenticated:
-        services.end_sign_in(current_user)
-        db.session.commit()
+        with committing():
+            services.end_sign_in(current_user)
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
@@ -63,8 +64,8 @@ def logout():
 @login_required
 def sign_out_everywhere():
     """End every sign-in of the member, on this device and any other (a lost phone, a shared computer)."""
-    services.sign_out_everywhere(current_user)
-    db.session.commit()
+    with committing():
+        services.sign_out_everywhere(current_user)
     logout_user()
     flash(_("You have been signed out on every device."), "info")
     return redirect(url_for("auth.login"))
@@ -75,8 +76,9 @@ def sign_out_everywhere():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if services.change_password(current_user, form.current_password.data, form.new_password.data):
-            db.session.commit()
+        with committing():
+            changed = services.change_password(current_user, form.current_password.data, form.new_password.data)
+        if changed:
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("main.home"))
         form.current_password.errors.append(_("The current password is wrong."))

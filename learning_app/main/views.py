@@ -1,11 +1,11 @@
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from ..extensions import db
 from ..models import MemberCategory
 from ..orgs.queries import path_label, subtree_member_counts
 from ..security import local_redirect_target
 from ..templating import home_panels_for, menu_for
+from ..transactions import committing
 
 bp = Blueprint("main", __name__, template_folder="templates")
 
@@ -32,8 +32,8 @@ def set_language():
     if language in current_app.config["LANGUAGES"]:
         session["locale"] = language
         if current_user.is_authenticated:
-            current_user.locale = language
-            db.session.commit()
+            with committing():
+                current_user.locale = language
     return redirect(local_redirect_target(request.form.get("next")))
 
 
@@ -51,8 +51,8 @@ def go_to_login():
 @login_required
 def set_large_text():
     """大字模式 on or off, kept on the account so that every device the member signs in on shows it."""
-    current_user.large_text = request.form.get("large_text") == "on"
-    db.session.commit()
+    with committing():
+        current_user.large_text = request.form.get("large_text") == "on"
     return redirect(local_redirect_target(request.form.get("next")))
 
 

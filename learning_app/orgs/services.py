@@ -2,7 +2,7 @@
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, select, update
 
-from ..actions import RuleError
+from ..transactions import RuleError
 from ..audit.services import record_audit
 from ..extensions import db
 from ..models import Organization, OrgKind, RoleGrant, User

@@ -2,10 +2,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..actions import perform
 from ..extensions import db
 from ..models import Organization, OrgKind
 from ..permissions import admin_required
+from ..transactions import run_write, write_and_redirect
 from . import queries, services
 from .forms import MoveOrgForm, OrgForm, RenameOrgForm, parent_choices
 
@@ -35,13 +35,10 @@ def create_org():
     form.parent_id.choices = parent_choices(nodes, queries.path_labels(nodes), blank=True)
     if form.validate_on_submit():
         parent = db.session.get(Organization, form.parent_id.data) if form.parent_id.data else None
-        try:
-            org = services.create_org(current_user, form.name.data, OrgKind(form.kind.data), parent)
-        except services.OrgRuleError as error:
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(_("Organisation “%(name)s” created.", name=org.name), "success")
+        kind = OrgKind(form.kind.data)
+        outcome = run_write(lambda: services.create_org(current_user, form.name.data, kind, parent),
+                            lambda org: _("Organisation “%(name)s” created.", name=org.name))
+        if not outcome.refused:
             return redirect(url_for("orgs.org_tree"))
     return render_template("orgs/new.html", form=form)
 
@@ -65,8 +62,8 @@ def edit_org(org_id):
                            member_count=queries.member_counts_by_org(org.subtree_filter()))
 
 
-def _apply(org, action, success_message):
-    return perform(action, success_message, url_for("orgs.edit_org", org_id=org.id))
+def _org_page(org) -> str:
+    return url_for("orgs.edit_org", org_id=org.id)
 
 
 @bp.route("/<int:org_id>/rename", methods=["POST"])
@@ -77,7 +74,8 @@ def rename_org(org_id):
     if not form.validate_on_submit():
         flash(_("Please enter a name of at most 120 characters."), "error")
         return redirect(url_for("orgs.edit_org", org_id=org.id))
-    return _apply(org, lambda: services.rename_org(current_user, org, form.name.data), _("Renamed."))
+    return write_and_redirect(lambda: services.rename_org(current_user, org, form.name.data), _("Renamed."),
+                              _org_page(org))
 
 
 @bp.route("/<int:org_id>/move", methods=["POST"])
@@ -91,34 +89,29 @@ def move_org(org_id):
         flash(_("Please choose a valid new parent organisation."), "error")
         return redirect(url_for("orgs.edit_org", org_id=org.id))
     new_parent = _get_org(form.parent_id.data)
-    return _apply(org, lambda: services.move_org(current_user, org, new_parent), _("Moved."))
+    return write_and_redirect(lambda: services.move_org(current_user, org, new_parent), _("Moved."), _org_page(org))
 
 
 @bp.route("/<int:org_id>/deactivate", methods=["POST"])
 @admin_required
 def deactivate_org(org_id):
     org = _get_org(org_id)
-    return _apply(org, lambda: services.set_org_active(current_user, org, False), _("Deactivated."))
+    return write_and_redirect(lambda: services.set_org_active(current_user, org, False), _("Deactivated."),
+                              _org_page(org))
 
 
 @bp.route("/<int:org_id>/reactivate", methods=["POST"])
 @admin_required
 def reactivate_org(org_id):
     org = _get_org(org_id)
-    return _apply(org, lambda: services.set_org_active(current_user, org, True), _("Reactivated."))
+    return write_and_redirect(lambda: services.set_org_active(current_user, org, True), _("Reactivated."),
+                              _org_page(org))
 
 
 @bp.route("/<int:org_id>/delete", methods=["POST"])
 @admin_required
 def delete_org(org_id):
     org = _get_org(org_id)
-    name = org.name
-    try:
-        services.delete_org(current_user, org)
-    except services.OrgRuleError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("orgs.edit_org", org_id=org.id))
-    db.session.commit()
-    flash(_("Organisation “%(name)s” deleted.", name=name), "success")
-    return redirect(url_for("orgs.org_tree"))
+    return write_and_redirect(lambda: services.delete_org(current_user, org),
+                              _("Organisation “%(name)s” deleted.", name=org.name), url_for("orgs.org_tree"),
+                              refused_target=_org_page(org))

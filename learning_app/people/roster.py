@@ -20,6 +20,7 @@ from ..models import MemberCategory, Organization, OrgKind, PositionLevel, User,
 from ..orgs.queries import path_labels, whole_tree
 from ..security import new_one_time_password
 from ..spreadsheets import binary_stream, text_encoding, text_reader
+from ..transactions import RuleError
 
 # Column key -> accepted headers (the template's Chinese first).
 COLUMNS = {
@@ -37,7 +38,7 @@ CHUNK = 500
 LISTED_ERRORS = 500  # bad rows listed at most: enough to correct a file, not a 10 MB page
 
 
-class RosterFileError(ValueError):
+class RosterFileError(RuleError):
     """The file as a whole cannot be read; the message is for the user."""
 
 

@@ -2,7 +2,7 @@
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..actions import RuleError
+from ..transactions import RuleError
 from ..audit.services import record_audit
 from ..auth.services import end_sign_ins
 from ..extensions import db

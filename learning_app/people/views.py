@@ -16,6 +16,7 @@ from ..models import MemberCategory, Organization, OrgKind, PositionLevel, Role,
 from ..orgs.queries import path_labels, whole_tree
 from ..permissions import admin_required, get_member_or_404, people_manager_required
 from ..spreadsheets import csv_bytes
+from ..transactions import run_write, write_and_redirect
 from . import roster, services
 from .forms import MemberFilterForm, MemberForm, RoleGrantForm, RosterUploadForm
 from .queries import members_query
@@ -72,39 +73,22 @@ def edit_member(user_id):
     nodes, labels = _visible_nodes()
     form = MemberForm(prefix="edit")
     forms = _admin_forms(member, nodes, labels, edit_form=form)
-    if form.validate_on_submit():
-        try:
-            services.update_member(current_user, member, real_name=form.real_name.data.strip(),
-                                   org=db.session.get(Organization, form.org_id.data),
-                                   category=MemberCategory(form.category.data),
-                                   position=PositionLevel(form.position.data), phone=form.phone.data or None)
-        except services.PeopleRuleError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("people.member_detail", user_id=member.id))
-    return render_template("people/detail.html", member=member, org_label=labels.get(member.org_id, ""),
-                           history=entries_about(member, limit=20), **forms), 400
 
-
-def _run(member, action, message):
-    try:
-        outcome = action()
-    except services.PeopleRuleError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return None
-    db.session.commit()
-    flash(message if not callable(message) else message(outcome), "success")
-    return outcome
+    def page():
+        return render_template("people/detail.html", member=member, org_label=labels.get(member.org_id, ""),
+                               history=entries_about(member, limit=20), **forms)
+    if not form.validate_on_submit():
+        return page(), 400
+    return write_and_redirect(lambda: services.update_member(
+        current_user, member, real_name=form.real_name.data.strip(), org=db.session.get(Organization, form.org_id.data),
+        category=MemberCategory(form.category.data), position=PositionLevel(form.position.data),
+        phone=form.phone.data or None), _("Saved."), url_for("people.member_detail", user_id=member.id),
+        refused_page=page)
 
 
 def _member_action(user_id, action, message):
     member = get_member_or_404(user_id, current_user)
-    _run(member, lambda: action(member), message)
-    return redirect(url_for("people.member_detail", user_id=member.id))
+    return write_and_redirect(lambda: action(member), message, url_for("people.member_detail", user_id=member.id))
 
 
 @bp.route("/<int:user_id>/deactivate", methods=["POST"])
@@ -125,11 +109,12 @@ def reactivate_member(user_id):
 @admin_required
 def reset_password(user_id):
     member = get_member_or_404(user_id, current_user)
-    _run(member, lambda: services.reset_password(current_user, member),
-         lambda password: _("New one-time password: %(password)s, valid until %(date)s. Give it to the member "
-                            "in person; it is shown only this once.", password=password,
-                            date=format_date(member.one_time_password_expires_at())))
-    return redirect(url_for("people.member_detail", user_id=member.id))
+    return write_and_redirect(
+        lambda: services.reset_password(current_user, member),
+        lambda password: _("New one-time password: %(password)s, valid until %(date)s. Give it to the member "
+                           "in person; it is shown only this once.", password=password,
+                           date=format_date(member.one_time_password_expires_at())),
+        url_for("people.member_detail", user_id=member.id))
 
 
 @bp.route("/<int:user_id>/roles", methods=["POST"])
@@ -139,13 +124,13 @@ def grant_role(user_id):
     form = RoleGrantForm(prefix="role")
     nodes, labels = _visible_nodes()
     form.org_id.choices = [(0, "—")] + [(n.id, labels[n.id]) for n in nodes if n.is_active]
+    target = url_for("people.member_detail", user_id=member.id)
     if not form.validate_on_submit():
         flash(_("Please choose a role."), "error")
-    else:
-        org = db.session.get(Organization, form.org_id.data) if form.org_id.data else None
-        _run(member, lambda: services.grant_role(current_user, member, Role(form.role.data), org),
-             _("Role granted."))
-    return redirect(url_for("people.member_detail", user_id=member.id))
+        return redirect(target)
+    org = db.session.get(Organization, form.org_id.data) if form.org_id.data else None
+    return write_and_redirect(lambda: services.grant_role(current_user, member, Role(form.role.data), org),
+                              _("Role granted."), target)
 
 
 @bp.route("/<int:user_id>/roles/<int:grant_id>/revoke", methods=["POST"])
@@ -155,8 +140,8 @@ def revoke_role(user_id, grant_id):
     grant = db.session.scalar(select(RoleGrant).where(RoleGrant.id == grant_id, RoleGrant.user_id == member.id))
     if grant is None:
         abort(404)
-    _run(member, lambda: services.revoke_role(current_user, grant), _("Role removed."))
-    return redirect(url_for("people.member_detail", user_id=member.id))
+    return write_and_redirect(lambda: services.revoke_role(current_user, grant), _("Role removed."),
+                              url_for("people.member_detail", user_id=member.id))
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -166,18 +151,16 @@ def import_roster():
     errors, result = [], None
     if form.validate_on_submit():
         upload = form.file.data
-        try:
-            result, errors = roster.import_roster(current_user, upload.stream, upload.filename,
-                                                  current_app.config["ROSTER_MAX_ROWS"])
-        except roster.RosterFileError as error:
-            form.file.errors.append(str(error))
-        if result:
-            db.session.commit()
-            if result.credentials:
-                _discard_credentials(session.pop("credentials_token", None))
-                session["credentials_token"] = _store_credentials(result.credentials)
+        # A file that cannot be read is said on the form; bad rows are listed and nothing is imported.
+        outcome = run_write(lambda: roster.import_roster(current_user, upload.stream, upload.filename,
+                                                         current_app.config["ROSTER_MAX_ROWS"]), quiet=True)
+        if outcome.refused:
+            form.file.errors.append(str(outcome.refusal))
         else:
-            db.session.rollback()
+            result, errors = outcome.result
+        if result and result.credentials:
+            _discard_credentials(session.pop("credentials_token", None))
+            session["credentials_token"] = _store_credentials(result.credentials)
     status = 400 if (errors or form.file.errors) else 200
     return render_template("people/import.html", form=form, errors=errors, result=result,
                            more_errors=len(errors) >= roster.LISTED_ERRORS), status

@@ -12,6 +12,8 @@ from typing import TextIO
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from learning_app.transactions import RuleError
+
 KEYS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # option keys, in file order
 # A file is refused past these, before the rest is read: a bank gains questions a file at a time, and
 # ParsedQuestion objects cost about 1 KB each, so memory stays bounded whatever the file's size.
@@ -35,7 +37,7 @@ class ParsedQuestion:
     title: str = ""
 
 
-class QuestionImportError(ValueError):
+class QuestionImportError(RuleError):
     """A question file cannot be imported; str(error) is the message for the user.
 
     line is the question's first line or row; 0 means the file as a whole, and then

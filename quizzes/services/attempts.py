@@ -27,6 +27,7 @@ from learning_app.models import utcnow
 from learning_app.fast_paths import signed_in_user_may_act
 from learning_app.security import sign_in_parameters
 from learning_app.timezones import as_utc
+from learning_app.transactions import RuleError
 
 from ..grading import clean_response, score_fraction
 from ..models import (
@@ -47,8 +48,12 @@ GRACE = timedelta(seconds=30)
 LAYOUTS = "quizzes.answer_layouts"
 
 
-class AttemptError(ValueError):
+class AttemptError(RuleError):
     """The member cannot do this now; the message is for them. `closed`: the attempt is over."""
+
+    # What was written before the refusal stands: an attempt refused because its time ran out has just
+    # been graded, and the answers the form without JavaScript saved before a refused one are kept.
+    keeps_changes = True
 
     def __init__(self, message, closed=False):
         super().__init__(message)
@@ -316,15 +321,20 @@ def submit(user, attempt: Attempt, now=None) -> Attempt:
     return attempt
 
 
+def has_ended(attempt: Attempt, now=None) -> bool:
+    """Closed, or still open past its deadline and the grace (finish_if_expired closes it then). Only
+    reads, so that a page shown on the way commits only when there is something to close."""
+    now = now or utcnow()
+    return attempt.open_slot != 1 or bool(attempt.deadline_at and now > as_utc(attempt.deadline_at) + GRACE)
+
+
 def finish_if_expired(attempt: Attempt, now=None) -> bool:
     """Grade an open attempt whose time ran out, from its saved answers. True if it is (now) closed."""
-    now = now or utcnow()
-    if attempt.open_slot != 1:
-        return True
-    if attempt.deadline_at and now > as_utc(attempt.deadline_at) + GRACE:
+    if not has_ended(attempt, now):
+        return False
+    if attempt.open_slot == 1:
         _close_and_grade(attempt, as_utc(attempt.deadline_at))
-        return True
-    return False
+    return True
 
 
 def _close_and_grade(attempt: Attempt, submitted_at) -> None:

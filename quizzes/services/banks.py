@@ -4,7 +4,7 @@ from types import SimpleNamespace
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from learning_app.actions import RuleError
+from learning_app.transactions import RuleError
 from learning_app.audit.services import record_audit
 from learning_app.changes import changed_fields
 from learning_app.extensions import db

@@ -12,15 +12,14 @@ from learning_app.models import Organization, utcnow
 from learning_app.orgs.queries import path_labels, whole_tree
 from learning_app.templating import format_hours
 from learning_app.timezones import local_to_utc
+from learning_app.transactions import write_and_redirect
 
 from ...models import Course, FileKind
-from ...uploads import UploadRefused, save_upload, storage_path
+from ...uploads import save_upload, storage_path
 from .. import checkin, queries, services
 from ..forms import BaseForm, CheckInForm, MarkForm, SessionForm, WalkInForm
-from ..models import Base, BasePhoto
-from ..permissions import get_base_or_404, get_session_for_managing, get_session_for_member
+from ..permissions import get_base_or_404, get_photo_or_404, get_session_or_404, member_or_manager_required
 from . import bp
-from .common import guard as _guard
 
 
 def _org_choices():
@@ -30,11 +29,9 @@ def _org_choices():
 
 
 @bp.route("/bases/", methods=["GET", "POST"])
-@login_required
+@member_or_manager_required
 def list_sessions():
     """Members: upcoming sessions open to them. Managers: their bases and the form to register one."""
-    if not (current_user.is_member or current_user.manages_people):
-        abort(403)
     form = BaseForm()
     if current_user.manages_people:
         form.org_id.choices = _org_choices()
@@ -42,8 +39,8 @@ def list_sessions():
             org = db.session.get(Organization, form.org_id.data)
             fields = {name: getattr(form, name).data for name in ("name", "address", "capacity", "contact",
                                                                   "description")}
-            return _guard(lambda: services.register_base(current_user, org, kind=form.kind.data, **fields),
-                          _("Base registered."), url_for("bases.list_sessions"))
+            return write_and_redirect(lambda: services.register_base(current_user, org, kind=form.kind.data, **fields),
+                                  _("Base registered."), url_for("bases.list_sessions"))
     return render_template("bases/list.html", sessions=queries.upcoming_sessions_for(current_user, utcnow()),
                            signed=queries.my_signups(current_user), attended=queries.my_attendance(current_user),
                            bases=queries.bases_managed_by(current_user) if current_user.manages_people else [],
@@ -53,16 +50,14 @@ def list_sessions():
 @bp.route("/bases/<int:base_id>", methods=["GET", "POST"])
 @login_required
 def view_base(base_id):
-    base = get_base_or_404(base_id)
-    if not base.can_manage(current_user):
-        abort(403)
+    base = get_base_or_404(base_id, current_user, need="manage")
     form = SessionForm()
     form.invited.choices = _org_choices()
     form.course_id.choices = [(0, "—")] + [(c.id, c.published.title) for c in queries.published_courses()]
     if form.validate_on_submit():
         invited = [db.session.get(Organization, org_id) for org_id in form.invited.data]
         course = db.session.get(Course, form.course_id.data) if form.course_id.data else None
-        return _guard(lambda: services.schedule_session(
+        return write_and_redirect(lambda: services.schedule_session(
             current_user, base, form.topic.data, local_to_utc(form.starts_at.data), local_to_utc(form.ends_at.data),
             form.hours.data, form.capacity.data, invited, course, form.accepts_walk_ins.data),
             _("Session scheduled."), url_for("bases.view_base", base_id=base.id))
@@ -72,7 +67,7 @@ def view_base(base_id):
 @bp.route("/bases/sessions/<int:session_id>")
 @login_required
 def view_session(session_id):
-    return _session_page(get_session_for_member(session_id, current_user))
+    return _session_page(get_session_or_404(session_id, current_user, need="attend"))
 
 
 def _session_page(session, mark_form=None):
@@ -93,32 +88,32 @@ def _session_page(session, mark_form=None):
 @bp.route("/bases/sessions/<int:session_id>/sign-up", methods=["POST"])
 @login_required
 def sign_up(session_id):
-    session = get_session_for_member(session_id, current_user)
-    return _guard(lambda: services.sign_up(current_user, session), _("You are signed up."),
-                  url_for("bases.view_session", session_id=session.id))
+    session = get_session_or_404(session_id, current_user, need="attend")
+    return write_and_redirect(lambda: services.sign_up(current_user, session), _("You are signed up."),
+                              url_for("bases.view_session", session_id=session.id))
 
 
 @bp.route("/bases/sessions/<int:session_id>/walk-ins", methods=["POST"])
 @login_required
 def set_walk_ins(session_id):
-    session = get_session_for_managing(session_id, current_user)
+    session = get_session_or_404(session_id, current_user, need="manage")
     form = WalkInForm(prefix="walkin")  # CSRF is checked for every POST (learning_app.extensions.csrf)
-    return _guard(lambda: services.set_walk_ins(current_user, session, form.accepts_walk_ins.data),
-                  _("Saved."), url_for("bases.view_session", session_id=session.id))
+    return write_and_redirect(lambda: services.set_walk_ins(current_user, session, form.accepts_walk_ins.data),
+                              _("Saved."), url_for("bases.view_session", session_id=session.id))
 
 
 @bp.route("/bases/sessions/<int:session_id>/code")
 @login_required
 def show_code(session_id):
     """The staff screen: QR code and short code, refreshed as they rotate."""
-    session = get_session_for_managing(session_id, current_user)
+    session = get_session_or_404(session_id, current_user, need="manage")
     return render_template("bases/code.html", session=session)
 
 
 @bp.route("/bases/sessions/<int:session_id>/code.json")
 @login_required
 def current_code(session_id):
-    session = get_session_for_managing(session_id, current_user)
+    session = get_session_or_404(session_id, current_user, need="manage")
     code, seconds_left = checkin.current_code(session.id, utcnow())
     link = url_for("bases.check_in", session_id=session.id, code=code, _external=True)
     buffer = io.BytesIO()
@@ -133,22 +128,23 @@ def current_code(session_id):
 @login_required
 def check_in(session_id):
     """Opened by scanning the QR (code in the address) or by typing the short code."""
-    session = get_session_for_member(session_id, current_user)
+    session = get_session_or_404(session_id, current_user, need="attend")
     form = CheckInForm()
     if request.method == "GET" and request.args.get("code"):
         form.code.data = request.args.get("code", "")[:6]
     if form.validate_on_submit():
-        return _guard(lambda: services.check_in(current_user, session, form.code.data),
-                      ngettext("Checked in: %(hours)s study hour credited.", "Checked in: %(hours)s study hours credited.", session.hours,
-                               hours=format_hours(session.hours)),
-                      url_for("bases.view_session", session_id=session.id))
+        return write_and_redirect(lambda: services.check_in(current_user, session, form.code.data),
+                                  ngettext("Checked in: %(hours)s study hour credited.",
+                                           "Checked in: %(hours)s study hours credited.", session.hours,
+                                           hours=format_hours(session.hours)),
+                                  url_for("bases.view_session", session_id=session.id))
     return render_template("bases/check_in.html", session=session, form=form)
 
 
 @bp.route("/bases/sessions/<int:session_id>/mark", methods=["POST"])
 @login_required
 def mark_attendance(session_id):
-    session = get_session_for_managing(session_id, current_user)
+    session = get_session_or_404(session_id, current_user, need="manage")
     form = MarkForm(prefix="mark")
 
     def page():
@@ -160,37 +156,31 @@ def mark_attendance(session_id):
     if user is None:
         flash(_("No member has the number %(number)s.", number=form.login_id.data.strip()), "error")
         return page(), 400
-    return _guard(lambda: services.mark_attendance(current_user, session, user, form.reason.data),
-                  _("Attendance marked."), url_for("bases.view_session", session_id=session.id), refused_page=page)
+    return write_and_redirect(lambda: services.mark_attendance(current_user, session, user, form.reason.data),
+                              _("Attendance marked."), url_for("bases.view_session", session_id=session.id),
+                              refused_page=page)
 
 
 @bp.route("/bases/<int:base_id>/photos", methods=["POST"])
 @login_required
 def upload_photo(base_id):
-    base = get_base_or_404(base_id)
-    if not base.can_manage(current_user):
-        abort(403)
+    base = get_base_or_404(base_id, current_user, need="manage")
     upload = request.files.get("photo")
     if upload is None or not upload.filename:
         flash(_("Choose a file to upload."), "error")
         return redirect(url_for("bases.view_base", base_id=base.id))
-    try:
-        saved = save_upload(upload.stream, upload.filename, {FileKind.IMAGE})
-    except UploadRefused as error:
-        flash(str(error), "error")
-        return redirect(url_for("bases.view_base", base_id=base.id))
-    return _guard(lambda: services.add_base_photo(current_user, base, saved, request.form.get("caption", "")),
-                  _("Photo uploaded."), url_for("bases.view_base", base_id=base.id))
+
+    def save_and_add():
+        saved = save_upload(upload.stream, upload.filename, {FileKind.IMAGE})  # or UploadRefused
+        return services.add_base_photo(current_user, base, saved, request.form.get("caption", ""))
+    return write_and_redirect(save_and_add, _("Photo uploaded."), url_for("bases.view_base", base_id=base.id))
 
 
 @bp.route("/bases/photos/<int:photo_id>")
 @login_required
 def serve_photo(photo_id):
-    """A base's photos are for its managers and for members invited to one of its sessions."""
-    photo = db.session.get(BasePhoto, photo_id)
-    base = db.session.get(Base, photo.base_id) if photo else None
-    if base is None or not (base.can_manage(current_user) or queries.invited_to_base(current_user, base)):
-        abort(404)
+    """A base's photos are for its managers and for members invited to one of its sessions (see permissions)."""
+    photo = get_photo_or_404(photo_id, current_user)
     path = storage_path(photo.storage_name)
     if not path.is_file():
         abort(404)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from courses.bases import checkin, services
 from courses.bases.models import Attendance, BaseSession, CheckInTries
 from learning_app import create_app
-from learning_app.actions import perform
+from learning_app.transactions import write_and_redirect
 from learning_app.extensions import db
 from learning_app.models import User, utcnow
 from tests.concurrency import on_postgres, run_at_once
@@ -57,9 +57,9 @@ def wrong_code(session, now=NOW, offset=1):
 
 
 def attempt(user, session, code, now=NOW):
-    """One check-in as the view runs it (learning_app.actions.perform); the message the member sees."""
+    """One check-in as the view runs it (learning_app.transactions.write_and_redirect); the message the member sees."""
     with current_app.test_request_context():
-        perform(lambda: services.check_in(user, session, code, now=now), "checked in", "/")
+        write_and_redirect(lambda: services.check_in(user, session, code, now=now), "checked in", "/")
         [(_category, message)] = get_flashed_messages(with_categories=True)
     return message
 
