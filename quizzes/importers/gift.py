@@ -14,8 +14,8 @@ from typing import TextIO
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from . import (KEYS, MAX_QUESTION_CHARS, ParsedQuestion, QuestionImportError, count_question, make_options,
-               numbered_lines)
+from .common import (KEYS, MAX_QUESTION_CHARS, ParsedQuestion, QuestionImportError, count_question, make_options,
+                     numbered_lines)
 from .markup import as_text, split_format
 
 # Escaped characters become private-use code points before parsing, so that the parser

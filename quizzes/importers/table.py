@@ -14,7 +14,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from learning_app.spreadsheets import binary_stream
 
-from . import KEYS, ParsedQuestion, QuestionImportError, count_question, make_options
+from .common import KEYS, ParsedQuestion, QuestionImportError, count_question, make_options
 
 OPTION_KEYS = "ABCDEF"
 # Column key -> accepted headers, the template's Chinese first.
