@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import String, and_, case, cast, extract, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, cast, extract, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from courses.bases.models import Attendance, CollectiveAttendance, CollectiveStudy
-from courses.models import Assignment, Course, CourseRevision, Enrolment
+from courses.models import Assignment, Course, CourseRevision, Enrolment, set_contains
 from learning_app.extensions import db
 from learning_app.models import Organization, PositionLevel, User
 from learning_app.timezones import local_date, local_today
@@ -73,11 +73,6 @@ def _member_scope(root: Organization, filters: Filters, member_org):
     return and_(*conditions)
 
 
-def _in_set(column, value_column):
-    """SQL for "value is in this ',a,b,' set, or the set is empty (everyone)"."""
-    return or_(column == "", column.like(literal("%,") + cast(value_column, String) + literal(",%")))
-
-
 def covered_pairs(member_org_scope, course_id=None, category=None, by_member=False, user_ids=None):
     """(member, course) pairs that some active assignment covers, with the earliest deadline: a subquery.
 
@@ -95,8 +90,8 @@ def covered_pairs(member_org_scope, course_id=None, category=None, by_member=Fal
     if course_id:
         covered = covered.where(Assignment.course_id == course_id)
     covered = covered.cte("covered")
-    conditions = [User.is_active_account.is_(True), _in_set(covered.c.categories, User.category),
-                  _in_set(covered.c.positions, User.position)]
+    conditions = [User.is_active_account.is_(True), set_contains(covered.c.categories, User.category),
+                  set_contains(covered.c.positions, User.position)]
     if category:
         conditions.append(User.category == category)
     if user_ids is not None:

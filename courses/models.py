@@ -7,13 +7,19 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
-    JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint,
+    JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, cast,
+    literal, or_,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import ColumnElement
 
 from learning_app.extensions import db
 from learning_app.models import LabelledEnum, Role, User, _enum_column, utcnow
 
+
+# Audience sets (which member categories or positions an assignment, a course revision or a question bank
+# is meant for) are stored as text ",full,activist,": every value between commas, so "is x in the set" is
+# one LIKE "%,x,%" in SQL; "" means everyone. These are the only functions that read or write that form.
 
 def encode_set(values) -> str:
     """["full", "activist"] -> ",full,activist,"; nothing chosen (everyone) -> ""."""
@@ -27,6 +33,23 @@ def decode_set(text: str) -> list[str]:
 
 def in_set(text: str, member) -> bool:
     return not text or f",{getattr(member, 'value', member)}," in text
+
+
+def set_pattern(value) -> str:
+    """The LIKE pattern of one value, for set_matches() (as a bound parameter of a cached statement)."""
+    return f"%,{getattr(value, 'value', value)},%"
+
+
+def set_matches(column, pattern):
+    """SQL for in_set() given a pattern from set_pattern(): the set is empty (everyone) or holds the value."""
+    return or_(column == "", column.like(pattern))
+
+
+def set_contains(column, value):
+    """SQL for in_set(column, value); value is a Python value, or a SQL expression such as User.category."""
+    if isinstance(value, ColumnElement) or hasattr(value, "__clause_element__"):
+        return set_matches(column, literal("%,") + cast(value, String) + literal(",%"))
+    return set_matches(column, set_pattern(value))
 
 
 class RevisionStatus(LabelledEnum):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 from decimal import Decimal
 
-from sqlalchemy import and_, bindparam, case, func, literal, or_, select, union
+from sqlalchemy import and_, bindparam, case, func, or_, select, union
 from sqlalchemy.orm import aliased, lazyload, selectinload
 
 from learning_app.extensions import db
@@ -14,34 +14,22 @@ from learning_app.timezones import local_today
 
 from .markdown import FILE_REFERENCE_IN_TEXT
 from .models import (Assignment, Chapter, Course, CourseRevision, Enrolment, Lesson, LessonProgress,
-                     ReviewEvent, RevisionStatus, StoredFile, StudyHoursEntry)
-
-
-def _set_contains(column, value):
-    """SQL for in_set(): an empty set means everyone."""
-    return _set_matches(column, _set_pattern(value))
-
-
-def _set_pattern(value) -> str:
-    return f"%,{value},%"
-
-
-def _set_matches(column, pattern):
-    return or_(column == "", column.like(pattern))
+                     ReviewEvent, RevisionStatus, StoredFile, StudyHoursEntry, set_contains, set_matches,
+                     set_pattern)
 
 
 def _covers_member():
     """The one rule for "this assignment covers the member", with the member as bound parameters
     (see _member_params): active, on the member's node or above it, for their category and position."""
     return and_(Assignment.is_active.is_(True), Assignment.org_id.in_(bindparam("ancestor_ids", expanding=True)),
-                _set_matches(Assignment.categories, bindparam("category_pattern")),
-                _set_matches(Assignment.positions, bindparam("position_pattern")))
+                set_matches(Assignment.categories, bindparam("category_pattern")),
+                set_matches(Assignment.positions, bindparam("position_pattern")))
 
 
 def _member_params(user) -> dict:
     """The bound parameters of _covers_member() for this member."""
-    return {"ancestor_ids": user.org.ancestor_ids, "category_pattern": _set_pattern(user.category.value),
-            "position_pattern": _set_pattern(user.position.value)}
+    return {"ancestor_ids": user.org.ancestor_ids, "category_pattern": set_pattern(user.category.value),
+            "position_pattern": set_pattern(user.position.value)}
 
 
 @functools.cache
@@ -143,8 +131,8 @@ def catalog_query(user, search: str = "", tag: str = ""):
     published = aliased(CourseRevision)
     query = (select(Course).join(published, Course.published_revision_id == published.id)
              .options(selectinload(Course.published))
-             .where(_set_contains(published.audience_categories, user.category.value),
-                    _set_contains(published.audience_positions, user.position.value)))
+             .where(set_contains(published.audience_categories, user.category.value),
+                    set_contains(published.audience_positions, user.position.value)))
     search = (search or "").strip()
     if search:
         pattern = contains_pattern(search)

@@ -2,9 +2,10 @@
 import random
 from datetime import date, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from courses.models import set_contains
 from learning_app.extensions import db
 from learning_app.models import utcnow
 from learning_app.timezones import local_today  # a practice day runs from local midnight to midnight
@@ -17,10 +18,6 @@ POINTS_PER_CORRECT = 2
 AUTO_GRADED = [QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.TRUE_FALSE, QuestionType.FILL_BLANK]
 
 
-def _audience(column, value):
-    return or_(column == "", column.like(f"%,{value},%"))
-
-
 def todays_practice(user, today: date | None = None) -> PracticeDay | None:
     """The member's five questions for today, drawn once from published banks meant for them."""
     today = today or local_today()
@@ -30,8 +27,8 @@ def todays_practice(user, today: date | None = None) -> PracticeDay | None:
     pool = list(db.session.scalars(
         select(Question.id).join(QuestionBank, Question.bank_id == QuestionBank.id)
         .where(Question.status == QuestionStatus.PUBLISHED, Question.type.in_(AUTO_GRADED),
-               _audience(QuestionBank.audience_categories, user.category.value),
-               _audience(QuestionBank.audience_positions, user.position.value))))
+               set_contains(QuestionBank.audience_categories, user.category.value),
+               set_contains(QuestionBank.audience_positions, user.position.value))))
     if not pool:
         return None
     rng = random.Random(f"{user.id}-{today.isoformat()}")
