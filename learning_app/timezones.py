@@ -54,9 +54,7 @@ def utc_to_local(moment: datetime | None) -> datetime | None:
     """A naive local time for a form field."""
     if moment is None:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(_zone()).replace(tzinfo=None)
+    return as_utc(moment).astimezone(_zone()).replace(tzinfo=None)
 
 
 class local_date(ColumnElement):

@@ -14,6 +14,7 @@ from courses.bases.services import BaseRuleError
 from courses.models import Enrolment, LessonProgress
 from learning_app.extensions import db
 from learning_app.models import User
+from learning_app.timezones import as_utc
 from tests.courses.bases.helpers import NOW, audits, count, ledger, refused_with
 from tests.courses.helpers import fresh, location_path
 
@@ -235,8 +236,7 @@ def test_study_form_and_recording_over_http(world, site, staffer, members, cours
     [study] = db.session.scalars(select(CollectiveStudy)).all()
     assert (study.title, study.minutes, study.hours, study.course_id) == ("主题党日集中学习", 90, Decimal("1.5"),
                                                                           course.id)
-    held = study.held_at if study.held_at.tzinfo else study.held_at.replace(tzinfo=timezone.utc)
-    assert held == datetime(2025, 6, 1, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai
+    assert as_utc(study.held_at) == datetime(2025, 6, 1, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai
     assert attendee_ids(study) == {m.id for m in members}
     for member in members:
         assert len(ledger(member, "collective_study")) == 1
