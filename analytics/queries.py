@@ -217,10 +217,6 @@ def _distribution(rows) -> list[tuple[int, int]]:
     return [(bin_index * HOURS_BIN, members) for bin_index, members in sorted(members_per_bin.items())]
 
 
-def member_figures_by_org(root: Organization, filters: Filters) -> dict[int, dict]:
-    return _member_figures(hours_by_org_and_bin(root, filters))
-
-
 def subtree_nodes(root: Organization) -> list[Organization]:
     return list(db.session.scalars(select(Organization).where(root.subtree_filter()).order_by(Organization.path)))
 

@@ -295,10 +295,6 @@ class Assignment(db.Model):
     org = relationship("Organization", lazy="joined")
     assigned_by: Mapped[User | None] = relationship()
 
-    def covers(self, user) -> bool:
-        return (self.is_active and user.org is not None and user.org.is_within(self.org)
-                and in_set(self.categories, user.category) and in_set(self.positions, user.position))
-
 
 class Enrolment(db.Model):
     """A member's relation to a course: chosen as an elective or opened from an assignment."""

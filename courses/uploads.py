@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -199,8 +198,3 @@ def remove_stored(storage_name: str) -> None:
     path = storage_path(storage_name)
     if path.exists():
         path.unlink()
-
-
-def copy_into(storage_name: str, target) -> None:
-    with open(storage_path(storage_name), "rb") as source:
-        shutil.copyfileobj(source, target, CHUNK)

@@ -126,10 +126,6 @@ class Organization(db.Model):
         return f"<Organization {self.id} {self.name!r} {self.path}>"
 
     @property
-    def kind_label(self):
-        return self.kind.label
-
-    @property
     def ancestor_ids(self):
         return self.ids_in_path(self.path)
 
@@ -154,9 +150,6 @@ class Organization(db.Model):
 
     def can_hold_child(self, kind: OrgKind) -> bool:
         return kind in ALLOWED_CHILDREN[self.kind]
-
-    def can_supervise(self, user) -> bool:
-        return user.can_see_org(self)
 
 
 class User(UserMixin, db.Model):

@@ -5,7 +5,7 @@ from flask import abort
 from flask_login import current_user, login_required
 
 from .extensions import db
-from .models import Organization, User
+from .models import User
 
 
 def admin_required(view):
@@ -35,10 +35,3 @@ def get_member_or_404(user_id: int, viewer) -> User:
     if member is None or not viewer.can_see_member(member):
         abort(404)
     return member
-
-
-def get_org_or_404(org_id: int, viewer) -> Organization:
-    org = db.session.get(Organization, org_id)
-    if org is None or not viewer.can_see_org(org):
-        abort(404)
-    return org

@@ -4,7 +4,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from learning_app.actions import RuleError
 from learning_app.audit.services import record_audit
@@ -133,11 +132,6 @@ def _chapter_in_draft(course, actor, chapter_key: int) -> Chapter:
     raise AuthoringError(_("There is no such chapter."))
 
 
-def rename_chapter(course: Course, actor, chapter_position: int, title: str) -> None:
-    _chapter_in_draft(course, actor, chapter_position).title = title.strip()
-    db.session.flush()
-
-
 def delete_chapter(course: Course, actor, chapter_position: int) -> None:
     chapter = _chapter_in_draft(course, actor, chapter_position)
     revision = chapter.revision
@@ -248,8 +242,3 @@ def attach_file(course: Course, actor, lesson_key: str, stored: StoredFile, capt
                                              caption=caption[:200]))
     db.session.flush()
     return lesson
-
-
-def course_files(course: Course) -> list[StoredFile]:
-    return list(db.session.scalars(select(StoredFile).where(StoredFile.course_id == course.id)
-                                   .order_by(StoredFile.id)))

@@ -11,7 +11,7 @@ from learning_app.extensions import db
 from learning_app.models import Role, utcnow
 
 from ..importers import ParsedQuestion
-from ..models import CHOICE_TYPES, Question, QuestionBank, QuestionStatus, QuestionTag, QuestionType
+from ..models import Question, QuestionBank, QuestionStatus, QuestionTag, QuestionType
 
 
 class QuestionRuleError(RuleError):
@@ -149,7 +149,3 @@ def reject_question(reviewer, question: Question, comment: str) -> None:
     question.status, question.reviewer_id, question.review_comment = QuestionStatus.DRAFT, reviewer.id, comment.strip()
     record_audit(reviewer, "question.reject", question, {"comment": comment.strip()[:200]})
     db.session.flush()
-
-
-def is_choice(question) -> bool:
-    return question.type in CHOICE_TYPES
