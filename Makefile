@@ -9,7 +9,7 @@ BENCH_STAMP := $(VENV)/.bench-stamp
 PO_FILES := $(wildcard learning_app/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: install run test test-postgres translations extract-messages bench clean
+.PHONY: install run test test-postgres lint translations extract-messages bench clean
 
 # plotly.js is vendored in static/vendor/plotly/ (a partial bundle; its README says how it was built).
 install: $(STAMP) $(MO_FILES)
@@ -39,6 +39,10 @@ test: install
 
 test-postgres: install
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(PYTEST)
+
+# Ruff's rules and exclusions are in pyproject.toml; CI runs this before the tests.
+lint: install
+	$(BIN)/ruff check .
 
 # Refresh the catalogs after changing user-facing strings, then translate the new entries.
 extract-messages: install

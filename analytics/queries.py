@@ -20,8 +20,14 @@ from learning_app.timezones import local_date, local_today
 from quizzes.models import Attempt, AttemptAnswer, AttemptStatus, Question, Quiz
 
 from .filters import Filters
-from .models import (CompletionDayCount, CourseProgressCount, HoursBinCount, MemberCount, MemberYearHours,
-                     SubtreeCompletionDayCount)
+from .models import (
+    CompletionDayCount,
+    CourseProgressCount,
+    HoursBinCount,
+    MemberCount,
+    MemberYearHours,
+    SubtreeCompletionDayCount,
+)
 
 HOURS_BIN = 8  # width of the study-hours histogram's bins
 

@@ -8,15 +8,25 @@ ledger rows, quiz attempts and base attendance are spread over the year.
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import aliased
 
 from courses.bases.models import Attendance, Base, BaseSession, SessionInvitation
-from courses.models import (Assignment, Chapter, Course, CourseRevision, Enrolment, EnrolmentSource, Lesson,
-                            LessonKind, RevisionStatus, StudyHoursEntry)
+from courses.models import (
+    Assignment,
+    Chapter,
+    Course,
+    CourseRevision,
+    Enrolment,
+    EnrolmentSource,
+    Lesson,
+    LessonKind,
+    RevisionStatus,
+    StudyHoursEntry,
+)
 from learning_app.extensions import db
 from learning_app.models import MemberCategory, Organization, OrgKind, PositionLevel, User
 from learning_app.security import hash_password
@@ -54,7 +64,7 @@ def _bulk(model, rows, progress, label):
 
 def _new_org(name, kind, parent, ids):
     org = Organization(name=name, kind=kind, parent_id=parent.id if parent else None,
-                       depth=(parent.depth + 1) if parent else 0, path="/pending-%d/" % next(ids))
+                       depth=(parent.depth + 1) if parent else 0, path=f"/pending-{next(ids)}/")
     db.session.add(org)
     db.session.flush()
     org.path = f"{parent.path if parent else '/'}{org.id}/"
@@ -119,7 +129,7 @@ def _members(count, leaves, rng, progress) -> list[int]:
     by_fraction = sorted(range(len(leaves)), key=lambda i: weights[i] * scale - int(weights[i] * scale), reverse=True)
     for i in range(max(0, count - sum(sizes))):
         sizes[by_fraction[i % len(leaves)]] += 1
-    for leaf, size in zip(leaves, sizes):
+    for leaf, size in zip(leaves, sizes, strict=True):
         for index in range(size):
             if number >= count:
                 break
@@ -129,14 +139,14 @@ def _members(count, leaves, rng, progress) -> list[int]:
                          "position": PositionLevel.SECRETARY if index == 0 else
                          (PositionLevel.CADRE if rng.random() < 0.05 else PositionLevel.MEMBER),
                          "phone": f"139{number:08d}", "password_hash": password, "must_change_password": False,
-                         "is_active_account": True, "created_at": datetime.now(timezone.utc)})
+                         "is_active_account": True, "created_at": datetime.now(UTC)})
     _bulk(User, rows, progress, "members")
     return list(range(first, first + len(rows)))
 
 
 def _courses(count, author_id, rng, progress) -> list[dict]:
     result = []
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for i in range(count):
         course = Course(author_id=author_id)
         db.session.add(course)
@@ -173,7 +183,7 @@ def _assignments(course_rows, generals, top, author_id, rng):
             rows.append({"course_id": course["id"], "org_id": org.id, "required": True, "is_active": True,
                          "categories": ",full," if index % 5 == 1 else "", "positions": "",
                          "deadline": today + timedelta(days=rng.randint(-60, 90)), "assigned_by_id": author_id,
-                         "created_at": datetime.now(timezone.utc)})
+                         "created_at": datetime.now(UTC)})
     db.session.execute(insert(Assignment), rows)
 
 
@@ -182,8 +192,8 @@ def _learning(course_rows, rng, progress):
     covered = _covered_pairs()
     hours = {course["id"]: course["hours"] for course in course_rows}
     titles = {course["id"]: course["title"] for course in course_rows}
-    year_start = datetime(date.today().year, 1, 1, tzinfo=timezone.utc)
-    span = max(1, (datetime.now(timezone.utc) - year_start).days)
+    year_start = datetime(date.today().year, 1, 1, tzinfo=UTC)
+    span = max(1, (datetime.now(UTC) - year_start).days)
     enrolments, ledger = [], []
     for user_id, course_id in covered:
         roll = rng.random()
@@ -232,7 +242,7 @@ def _quizzes(course_rows, owner_id, rng, progress):
         db.session.flush()
         quiz_ids[course["id"]] = quiz.id
     attempts = []
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for user_id, course_id in finished:
         if course_id in quiz_ids:
             score = float(rng.randint(3, 10))
@@ -246,10 +256,10 @@ def _bases(generals, owner_id, rng, progress):
     base = Base(name="规模测试教育基地", org_id=generals[0].id, capacity=100000)
     db.session.add(base)
     db.session.flush()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     rows = []
     for month in range(1, now.month + 1):
-        start = datetime(now.year, month, 15, 9, tzinfo=timezone.utc)
+        start = datetime(now.year, month, 15, 9, tzinfo=UTC)
         session = BaseSession(base_id=base.id, topic=f"{month} 月现场教学", starts_at=start,
                               ends_at=start + timedelta(hours=3), hours=Decimal("2.0"), capacity=100000,
                               created_by_id=owner_id)

@@ -3,7 +3,7 @@
 A requirement is a function (user, course) -> bool. Quizzes (the final quiz) and
 bases (required sessions) register theirs, so courses never imports them.
 """
-from typing import Callable
+from collections.abc import Callable
 
 REQUIREMENTS: list[Callable] = []
 

@@ -7,15 +7,27 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
-    JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, cast,
-    literal, or_,
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    cast,
+    literal,
+    or_,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.expression import ColumnElement
 
 from learning_app.extensions import db
 from learning_app.models import LabelledEnum, Role, User, _enum_column, utcnow
-
 
 # Audience sets (which member categories or positions an assignment, a course revision or a question bank
 # is meant for) are stored as text ",full,activist,": every value between commas, so "is x in the set" is

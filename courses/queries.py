@@ -8,14 +8,27 @@ from sqlalchemy import and_, bindparam, case, func, or_, select, union
 from sqlalchemy.orm import aliased, lazyload, selectinload
 
 from learning_app.extensions import db
-from learning_app.search import ESCAPE, contains_pattern
 from learning_app.models import Organization
+from learning_app.search import ESCAPE, contains_pattern
 from learning_app.timezones import local_today
 
 from .markdown import FILE_REFERENCE_IN_TEXT
-from .models import (Assignment, Chapter, Course, CourseRevision, Enrolment, Lesson, LessonProgress,
-                     ReviewEvent, RevisionStatus, StoredFile, StudyHoursEntry, set_contains, set_matches,
-                     set_pattern)
+from .models import (
+    Assignment,
+    Chapter,
+    Course,
+    CourseRevision,
+    Enrolment,
+    Lesson,
+    LessonProgress,
+    ReviewEvent,
+    RevisionStatus,
+    StoredFile,
+    StudyHoursEntry,
+    set_contains,
+    set_matches,
+    set_pattern,
+)
 
 
 def _covers_member():
@@ -95,7 +108,8 @@ def my_learning(user) -> list[dict]:
 @functools.cache
 def _enrolment_statement():
     # Built once: the lesson page and every progress report read it.
-    return select(Enrolment).where(Enrolment.user_id == bindparam("user_id"), Enrolment.course_id == bindparam("course_id"))
+    return select(Enrolment).where(Enrolment.user_id == bindparam("user_id"),
+                                   Enrolment.course_id == bindparam("course_id"))
 
 
 def enrolment_of(user, course) -> Enrolment | None:
@@ -246,8 +260,8 @@ def files_of_course(course_id: int) -> list[StoredFile]:
 
 def learning_summary(user) -> dict:
     """The member's year at a glance for the home page: hours against the requirement, open work."""
-    from learning_app.timezones import utc_to_local
     from learning_app.models import utcnow
+    from learning_app.timezones import utc_to_local
     year = utc_to_local(utcnow()).year
     items = my_learning(user)
     hours = hours_in_year(user, year)

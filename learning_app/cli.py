@@ -54,7 +54,7 @@ def import_roster_command(file, credentials_path):
         with open(file, "rb") as source:
             rows, errors = roster.validate_file(source, file.name, current_app.config["ROSTER_MAX_ROWS"])
     except roster.RosterFileError as error:
-        raise click.ClickException(str(error))
+        raise click.ClickException(str(error)) from None
     if errors:
         for line, reason in errors:
             click.echo(f"row {line}: {reason}", err=True)

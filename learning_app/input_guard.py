@@ -70,7 +70,7 @@ def refuse_control_characters():
     if holds_control_character(request.path) or _fields_hold_control_character(request.args):
         raise ControlCharacterInInput()
     if request.mimetype == "application/x-www-form-urlencoded":
-        request.form  # reading it parses it, and GuardedRequest checks the fields as it parses them
+        request.form  # noqa: B018 (reading it parses it, and GuardedRequest checks the fields as it parses them)
     elif request.is_json and holds_control_character(request.get_json(silent=True)):
         raise ControlCharacterInInput()
 

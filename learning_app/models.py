@@ -8,14 +8,25 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import (
-    JSON, Boolean, DateTime, Enum, ForeignKey, Index, Integer, String, UniqueConstraint,
-    and_, false, func, or_, text,
+    JSON,
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    and_,
+    false,
+    func,
+    or_,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
 from .timezones import as_utc, utcnow
-
 
 # Materialised paths are compared byte-wise: the "C" collation on PostgreSQL
 # makes range scans on the path index correct whatever the database locale.

@@ -5,7 +5,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
-
 # The menu's groups, by what people do; an entry in no group stands alone at the top (Home).
 MENU_GROUPS = {
     "study": _l("Study"),

@@ -5,7 +5,7 @@ day before in Asia/Shanghai), never at UTC midnight. Every cut goes through one 
 for today, local_day_range() for a range of dates as the UTC instants a query compares timestamps with,
 and local_date for the local day of a timestamp column in SQL (to group by day or month).
 """
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -19,14 +19,14 @@ def _zone():
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def as_utc(moment: datetime | None) -> datetime | None:
     """A stored moment as an aware UTC datetime: SQLite gives back naive datetimes, stored in UTC."""
     if moment is None:
         return None
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def local_today() -> date:
@@ -41,13 +41,13 @@ def local_day_range(first: date | None, last: date | None) -> tuple[datetime | N
 
 
 def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, _zone()).astimezone(timezone.utc)
+    return datetime.combine(day, time.min, _zone()).astimezone(UTC)
 
 
 def local_to_utc(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
-    return moment.replace(tzinfo=_zone()).astimezone(timezone.utc)
+    return moment.replace(tzinfo=_zone()).astimezone(UTC)
 
 
 def utc_to_local(moment: datetime | None) -> datetime | None:

@@ -23,7 +23,7 @@ def import_questions_command(file, bank_name, owner_login):
         with open(file, "rb") as source:
             parsed = parse_questions(source, file.name)
     except QuestionImportError as error:
-        raise click.ClickException(str(error))
+        raise click.ClickException(str(error)) from None
     bank = banks.bank_by_name(bank_name)
     if bank is None:
         owner = _owner(owner_login)

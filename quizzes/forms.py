@@ -1,8 +1,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, DateTimeLocalField, DecimalField, IntegerField, SelectField, StringField,
-                     TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from courses.forms import MultiCheckboxField
@@ -52,8 +59,10 @@ class QuizForm(FlaskForm):
                                       validators=[Optional(), NumberRange(min=1, max=600)])
     opens_at = DateTimeLocalField(_l("Opens at"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     closes_at = DateTimeLocalField(_l("Closes at"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
-    max_attempts = IntegerField(_l("Attempts allowed (empty: unlimited)"), validators=[Optional(), NumberRange(min=1, max=100)])
-    pass_percent = DecimalField(_l("Pass mark (%)"), default=60, validators=[DataRequired(), NumberRange(min=0, max=100)])
+    max_attempts = IntegerField(_l("Attempts allowed (empty: unlimited)"),
+                                validators=[Optional(), NumberRange(min=1, max=100)])
+    pass_percent = DecimalField(_l("Pass mark (%)"), default=60,
+                                validators=[DataRequired(), NumberRange(min=0, max=100)])
     grading_method = SelectField(_l("Which attempt counts"), choices=GradingMethod.choices)
     review_policy = SelectField(_l("Show correct answers and explanations"), choices=ReviewPolicy.choices)
     shuffle_questions = BooleanField(_l("Shuffle the questions for each attempt"), default=True)
@@ -67,7 +76,8 @@ class FixedItemForm(FlaskForm):
 class DrawForm(FlaskForm):
     bank_id = SelectField(_l("Bank"), coerce=int, validators=[DataRequired()])
     tag = StringField(_l("Tag (empty: any)"), validators=[Optional(), Length(max=60)])
-    draw_count = IntegerField(_l("Number of questions"), default=5, validators=[DataRequired(), NumberRange(min=1, max=200)])
+    draw_count = IntegerField(_l("Number of questions"), default=5,
+                              validators=[DataRequired(), NumberRange(min=1, max=200)])
 
 
 class GradeForm(FlaskForm):

@@ -6,7 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from learning_app.extensions import db
 
-from .models import (Attempt, AttemptAnswer, Question, QuestionBank, QuestionStatus, Quiz, QuestionType)
+from .models import Attempt, AttemptAnswer, Question, QuestionBank, QuestionStatus, QuestionType, Quiz
 from .permissions import can_take
 
 

@@ -7,8 +7,20 @@ from learning_app.models import Organization, User
 from learning_app.search import ESCAPE, contains_pattern
 
 from ..models import Course
-from .models import (Attendance, Base, BaseSession, CheckInTries, CollectiveStudy, FeaturedCourse, Notice, NoticeStatus,
-                     SessionInvitation, SignUp, Site, SiteStaff)
+from .models import (
+    Attendance,
+    Base,
+    BaseSession,
+    CheckInTries,
+    CollectiveStudy,
+    FeaturedCourse,
+    Notice,
+    NoticeStatus,
+    SessionInvitation,
+    SignUp,
+    Site,
+    SiteStaff,
+)
 
 
 def published_notices(site, limit=10):

@@ -19,8 +19,22 @@ from ..models import Course, EnrolmentSource, LessonProgress
 from ..services.learning import check_course_completion, ensure_enrolment
 from ..services.ledger import credit_study_hours
 from . import checkin, queries, roll_call
-from .models import (Attendance, Base, BasePhoto, BaseSession, CheckInTries, CollectiveAttendance, CollectiveStudy,
-                     FeaturedCourse, Notice, NoticeStatus, SessionInvitation, SignUp, Site, SiteStaff)
+from .models import (
+    Attendance,
+    Base,
+    BasePhoto,
+    BaseSession,
+    CheckInTries,
+    CollectiveAttendance,
+    CollectiveStudy,
+    FeaturedCourse,
+    Notice,
+    NoticeStatus,
+    SessionInvitation,
+    SignUp,
+    Site,
+    SiteStaff,
+)
 
 # Members may check in from a little before the session starts until it ends.
 EARLY_CHECKIN = timedelta(minutes=30)
@@ -78,7 +92,7 @@ def feature_course(actor, site: Site, course: Course) -> None:
         with db.session.begin_nested():
             db.session.add(FeaturedCourse(site_id=site.id, course_id=course.id, position=position))
     except IntegrityError:
-        raise BaseRuleError(_("The course is already featured."))
+        raise BaseRuleError(_("The course is already featured.")) from None
 
 
 def write_notice(actor, site: Site, title: str, body: str) -> Notice:
@@ -261,7 +275,7 @@ def sign_up(user, session: BaseSession, now=None) -> SignUp:
     except IntegrityError:
         db.session.execute(update(BaseSession).where(BaseSession.id == session.id)
                            .values(seats_taken=BaseSession.seats_taken - 1))
-        raise BaseRuleError(_("You have already signed up."))
+        raise BaseRuleError(_("You have already signed up.")) from None
     return signup
 
 
@@ -375,7 +389,7 @@ def _attend(user, session, method, actor, reason, now) -> Attendance:
                                     marked_by_id=actor.id if actor else None, checked_in_at=now)
             db.session.add(attendance)
     except IntegrityError:
-        raise BaseRuleError(_("Already checked in for this session."))
+        raise BaseRuleError(_("Already checked in for this session.")) from None
     credit_study_hours(user, "base_session", session.id, session.hours, session.topic, now)
     if session.course is not None and session.course.published is not None:
         ensure_enrolment(user, session.course, EnrolmentSource.ASSIGNED)

@@ -46,8 +46,8 @@ def seed_demo_courses(sender, accounts, orgs, **extra):
     """Build, review and assign one demo course with an article and an audio lesson."""
     author, reviewer, supervisor = accounts["author"], accounts["reviewer"], accounts["supervisor"]
     course = authoring.create_course(author, "学习贯彻党的创新理论（示范课程）",
-                                     summary="面向全体党员的示范课程：一篇导读、一段音频、一段视频。", tags=["理论学习"],
-                                     hours=2)
+                                     summary="面向全体党员的示范课程：一篇导读、一段音频、一段视频。",
+                                     tags=["理论学习"], hours=2)
     authoring.add_chapter(course, author, "第一章 导读")
     authoring.add_lesson(course, author, 0, "导读：学习党章，做合格党员", LessonKind.ARTICLE, body=ARTICLE)
     audio = authoring.add_lesson(course, author, 0, "音频微党课", LessonKind.AUDIO)

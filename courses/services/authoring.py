@@ -10,8 +10,18 @@ from learning_app.audit.services import record_audit
 from learning_app.changes import changed_fields
 from learning_app.extensions import db
 
-from ..models import (Chapter, Course, CourseRevision, FileKind, Lesson, LessonFile, LessonKind,
-                      ReviewEvent, RevisionStatus, StoredFile)
+from ..models import (
+    Chapter,
+    Course,
+    CourseRevision,
+    FileKind,
+    Lesson,
+    LessonFile,
+    LessonKind,
+    ReviewEvent,
+    RevisionStatus,
+    StoredFile,
+)
 from ..uploads import SavedUpload
 
 REVISION_FIELDS = ("title", "summary", "tags", "audience_categories", "audience_positions", "hours",

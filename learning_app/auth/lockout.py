@@ -13,7 +13,7 @@ limit gets the login page back with the reason and the time to try again (HTTP 4
 The address is the client's as the trusted proxies report it (TRUSTED_PROXY_HOPS, README).
 Only failed attempts count; a refused attempt counts nothing (the limit is tested before the
 password is), so a locked-out guesser cannot push the ceiling further."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import current_app, flash, g, render_template, request
 from flask_babel import format_time
@@ -80,7 +80,7 @@ def refuse(error):
     resets = [limit.reset_at for limit in limiter.current_limits if limit.breached]
     flash(error.description, "error")
     if resets:
-        again = format_time(datetime.fromtimestamp(max(resets), timezone.utc), "short")
+        again = format_time(datetime.fromtimestamp(max(resets), UTC), "short")
         flash(_("You can try again after %(time)s. If you have forgotten your password, ask your branch "
                 "secretary or administrator for a new one.", time=again), "info")
     return render_template("auth/login.html", form=LoginForm()), 429

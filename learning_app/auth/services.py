@@ -4,8 +4,14 @@ from sqlalchemy import delete, func, select
 from ..audit.services import record_audit
 from ..extensions import db
 from ..models import SignInSession, User, utcnow
-from ..security import (hash_password, new_sign_in_key, sign_in_key_hash, sign_in_lifetime, verify_against_dummy,
-                        verify_password)
+from ..security import (
+    hash_password,
+    new_sign_in_key,
+    sign_in_key_hash,
+    sign_in_lifetime,
+    verify_against_dummy,
+    verify_password,
+)
 
 
 def normalise_login_id(login_id: str) -> str:

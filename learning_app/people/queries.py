@@ -1,8 +1,8 @@
 """Reads about members, always within what the viewer may see."""
 from sqlalchemy import or_, select
 
-from ..search import ESCAPE, contains_pattern
 from ..models import Organization, User
+from ..search import ESCAPE, contains_pattern
 
 
 def members_query(viewer, search: str = "", org: Organization | None = None, category=None,

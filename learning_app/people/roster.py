@@ -182,7 +182,8 @@ def validate(table: Iterable[list[str]], max_rows: int) -> tuple[list[RosterRow]
     clean, errors = [], []
     for line, cells in enumerate(rows, start=2):
         if line - 1 > max_rows:
-            raise RosterFileError(ngettext("The file has more than %(max)s row.", "The file has more than %(max)s rows.", max_rows, max=max_rows))
+            raise RosterFileError(ngettext("The file has more than %(max)s row.",
+                                           "The file has more than %(max)s rows.", max_rows, max=max_rows))
         if not any(cells) or len(errors) >= LISTED_ERRORS:
             continue  # past the listed errors, rows are only counted against the cap
         row, problems = _validate_row(line, cells, columns, resolver)
@@ -280,7 +281,8 @@ def validate_file(data, filename: str, max_rows: int) -> tuple[list[RosterRow], 
     stream = binary_stream(data)
     if not _is_xlsx(stream, filename):
         if sum(1 for _row in islice(read_table(stream, filename), max_rows + 2)) > max_rows + 1:
-            raise RosterFileError(ngettext("The file has more than %(max)s row.", "The file has more than %(max)s rows.", max_rows, max=max_rows))
+            raise RosterFileError(ngettext("The file has more than %(max)s row.",
+                                           "The file has more than %(max)s rows.", max_rows, max=max_rows))
         stream.seek(0)
     return validate(read_table(stream, filename), max_rows)
 
@@ -303,7 +305,7 @@ def template_workbook() -> bytes:
     sheet = workbook.active
     sheet.title = "花名册"
     sheet.append([names[0] for names in COLUMNS.values()])
-    for column, width in zip("ABCDEF", (16, 12, 36, 14, 12, 16)):
+    for column, width in zip("ABCDEF", (16, 12, 36, 14, 12, 16), strict=True):
         sheet.column_dimensions[column].width = width
     for column, values in (("D", MemberCategory.ZH.values()), ("E", PositionLevel.ZH.values())):
         rule = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True)

@@ -16,8 +16,15 @@ from typing import TextIO
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from .common import (KEYS, MAX_QUESTION_CHARS, ParsedQuestion, QuestionImportError, count_question, make_options,
-                     numbered_lines)
+from .common import (
+    KEYS,
+    MAX_QUESTION_CHARS,
+    ParsedQuestion,
+    QuestionImportError,
+    count_question,
+    make_options,
+    numbered_lines,
+)
 
 # "A." and "A)" as in Moodle, plus the full-width forms Chinese input methods type.
 OPTION = re.compile(r"^([A-Z])\s*[.)．）、]\s*(.*)$")

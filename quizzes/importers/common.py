@@ -24,8 +24,11 @@ class ParsedQuestion:
     line: int             # first line (GIFT/Aiken) or spreadsheet row number (header = row 1) of the question
     type: str             # "single" | "multiple" | "true_false" | "fill_blank" | "short_answer"
     stem: str
-    options: list[dict]   # single/multiple: [{"key": "A", "text": "...", "weight": float}] keys A,B,C... in file order; [] for other types
-    answer: object        # single: "A"; multiple: ["A", "C"] (sorted); true_false: True/False; fill_blank: ["accepted", ...]; short_answer: reference answer text ("" allowed)
+    # single/multiple: [{"key": "A", "text": "...", "weight": float}] keys A,B,C... in file order; [] for other types
+    options: list[dict]
+    # single: "A"; multiple: ["A", "C"] (sorted); true_false: True/False; fill_blank: ["accepted", ...];
+    # short_answer: reference answer text ("" allowed)
+    answer: object
     partial_credit: bool = False   # options' weights count: GIFT %n% weights, or the sheet says partial
     explanation: str = ""
     tags: list[str] = field(default_factory=list)
@@ -47,7 +50,8 @@ class QuestionImportError(ValueError):
 def make_options(texts: list[str], weights: list[float] | None = None) -> list[dict]:
     """Options keyed A, B, C… in order; weight 0.0 everywhere means the file gave no weights."""
     weights = weights or [0.0] * len(texts)
-    return [{"key": key, "text": text, "weight": weight} for key, text, weight in zip(KEYS, texts, weights)]
+    return [{"key": key, "text": text, "weight": weight}
+            for key, text, weight in zip(KEYS, texts, weights, strict=False)]
 
 
 def split_lines(text: str) -> list[str]:
@@ -78,7 +82,8 @@ def _read_line(stream: TextIO, number: int) -> str:
     if "\x00" in line:  # a binary file that happened to decode
         raise QuestionImportError(0, _("This is not a text file."))
     if len(line) > MAX_QUESTION_CHARS:
-        raise QuestionImportError(number, ngettext("The line is longer than %(max)s character.", "The line is longer than %(max)s characters.",
+        raise QuestionImportError(number, ngettext("The line is longer than %(max)s character.",
+                                                   "The line is longer than %(max)s characters.",
                                                    MAX_QUESTION_CHARS, max=MAX_QUESTION_CHARS))
     return line
 
@@ -86,6 +91,7 @@ def _read_line(stream: TextIO, number: int) -> str:
 def count_question(questions: list[ParsedQuestion], line: int) -> None:
     """Refuse a file with more than MAX_QUESTIONS questions as soon as the next one begins."""
     if len(questions) >= MAX_QUESTIONS:
-        raise QuestionImportError(line, ngettext("The file holds more than %(max)s question: split it into smaller files.",
+        raise QuestionImportError(line, ngettext("The file holds more than %(max)s question: split it into smaller "
+                                                 "files.",
                                                  "The file holds more than %(max)s questions: split it into smaller "
                                                  "files.", MAX_QUESTIONS, max=MAX_QUESTIONS))

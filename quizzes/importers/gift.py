@@ -14,8 +14,15 @@ from typing import TextIO
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from .common import (KEYS, MAX_QUESTION_CHARS, ParsedQuestion, QuestionImportError, count_question, make_options,
-                     numbered_lines)
+from .common import (
+    KEYS,
+    MAX_QUESTION_CHARS,
+    ParsedQuestion,
+    QuestionImportError,
+    count_question,
+    make_options,
+    numbered_lines,
+)
 from .markup import as_text, split_format
 
 # Escaped characters become private-use code points before parsing, so that the parser
@@ -150,7 +157,7 @@ def _entries(line: int, content: str, text_format: str) -> list[tuple[str, float
     if parts[0].strip():
         raise QuestionImportError(line, _("The answer block has text before its first “=” or “~”."))
     entries = []
-    for marker, body in zip(parts[1::2], parts[2::2]):
+    for marker, body in zip(parts[1::2], parts[2::2], strict=True):
         weight, body = _split_weight(line, body)
         text = _clean(body.partition("#")[0], text_format)  # what follows "#" is per-answer feedback: dropped
         if not text:
@@ -188,7 +195,7 @@ def _read_choices(question: ParsedQuestion, content: str, text_format: str) -> N
 def _set_choice_answer(question: ParsedQuestion, fractions: list[float], weighted: bool, right_marks: int) -> None:
     """One fully right option is single choice, and so is one "=" answer beside weighted "~" answers
     (Moodle's single choice with partial credit: {~wrong ~%50%half =full}); anything else is multiple choice."""
-    correct = [key for key, fraction in zip(KEYS, fractions) if fraction > 0]
+    correct = [key for key, fraction in zip(KEYS, fractions, strict=False) if fraction > 0]
     if not correct:
         raise QuestionImportError(question.line, _("The question has no correct answer (mark it with “=”)."))
     if max(fractions) == 1.0 and (len(correct) == 1 or (weighted and right_marks == 1)):

@@ -24,13 +24,22 @@ from courses.services.learning import check_course_completion
 from learning_app.extensions import db
 from learning_app.kept import keep
 from learning_app.models import utcnow
-from learning_app.timezones import as_utc
 from learning_app.fast_paths import signed_in_user_may_act
 from learning_app.security import sign_in_parameters
+from learning_app.timezones import as_utc
 
 from ..grading import clean_response, score_fraction
-from ..models import (CHOICE_TYPES, Attempt, AttemptAnswer, AttemptStatus, Question, QuestionStatus,
-                      QuestionTag, Quiz, QuestionType)
+from ..models import (
+    CHOICE_TYPES,
+    Attempt,
+    AttemptAnswer,
+    AttemptStatus,
+    Question,
+    QuestionStatus,
+    QuestionTag,
+    QuestionType,
+    Quiz,
+)
 from ..permissions import AnswerSlot
 
 # Answers reaching the server this long after the deadline still count (network delay, a slow phone).
@@ -60,9 +69,8 @@ def start_or_resume(user, quiz: Quiz, now=None) -> Attempt:
     """The member's open attempt, or a new one with its questions drawn, ordered and fixed."""
     now = now or utcnow()
     current = open_attempt(user, quiz)
-    if current is not None:
-        if not finish_if_expired(current, now):
-            return current
+    if current is not None and not finish_if_expired(current, now):
+        return current
     _check_can_start(user, quiz, now)
     number = attempts_used(user, quiz) + 1
     deadline = None
@@ -84,7 +92,7 @@ def start_or_resume(user, quiz: Quiz, now=None) -> Attempt:
         # A parallel request started it first: resume that one.
         existing = open_attempt(user, quiz)
         if existing is None:
-            raise AttemptError(_("The attempt could not be started; please try again."))
+            raise AttemptError(_("The attempt could not be started; please try again.")) from None
         return existing
     return attempt
 
@@ -97,7 +105,8 @@ def _check_can_start(user, quiz: Quiz, now) -> None:
     if quiz.closes_at and now >= as_utc(quiz.closes_at):
         raise AttemptError(_("This quiz has closed."))
     if quiz.max_attempts and attempts_used(user, quiz) >= quiz.max_attempts:
-        raise AttemptError(ngettext("You have used your %(num)s attempt.", "You have used all %(num)s attempts.", quiz.max_attempts))
+        raise AttemptError(ngettext("You have used your %(num)s attempt.", "You have used all %(num)s attempts.",
+                                    quiz.max_attempts))
 
 
 def _answers_drawn(quiz: Quiz) -> list[dict]:
@@ -188,7 +197,7 @@ def save_locked_answer(user, slot: AnswerSlot, response, now=None) -> tuple[obje
     try:
         cleaned = clean_response(slot, response)
     except ValueError:
-        raise AttemptError(_("That answer does not fit the question."))
+        raise AttemptError(_("That answer does not fit the question.")) from None
     # One UPDATE on the connection rather than a flush: for two columns of one row the unit of work
     # costs more than the statement, and an exam sends this request more than any other.
     db.session.connection().execute(_save_answer_statement(),
@@ -258,7 +267,8 @@ def _save_known_answer_statement():
         or_(attempt.c.deadline_at.is_(None),
             attempt.c.deadline_at >= bindparam("cutoff", type_=attempt.c.deadline_at.type)))
         .with_for_update())
-    return (update(answer).where(answer.c.id == bindparam("answer_id"), answer.c.question_id == bindparam("asked_question_id"),
+    return (update(answer).where(answer.c.id == bindparam("answer_id"),
+                                 answer.c.question_id == bindparam("asked_question_id"),
                                  answer.c.attempt_id.in_(open_attempt), signed_in_user_may_act())
             .values(response=bindparam("new_response", type_=answer.c.response.type),
                     saved_at=bindparam("new_saved_at", type_=answer.c.saved_at.type)))
