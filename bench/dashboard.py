@@ -21,7 +21,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from harness import database_family, write_report  # noqa: E402  (bench/ is on sys.path)
-
 from sqlalchemy import event, select  # noqa: E402
 
 from analytics import charts, queries  # noqa: E402

@@ -46,8 +46,8 @@ SERVER_CPU, CLIENT_CPU = 0, 1
 
 # Reported as the median over the runs.
 TIMING_KEYS = ["seconds", "requests_per_second", "p50_ms", "p95_ms", "p99_ms", "start_p95_ms", "answer_p95_ms",
-               "submit_p95_ms", "login_seconds", "server_cpu_seconds", "server_cpu_ms_per_request", "client_cpu_seconds",
-               "other_cpu_seconds"]
+               "submit_p95_ms", "login_seconds", "server_cpu_seconds", "server_cpu_ms_per_request",
+               "client_cpu_seconds", "other_cpu_seconds"]
 # Reported as the worst (largest) value over the runs; every one of them must be 0 except where noted.
 COUNTER_KEYS = ["server_errors_5xx", "client_side_failures", "database_locked_seen", "acknowledged_but_lost",
                 "users_without_exactly_one_graded_attempt", "users_without_exactly_one_graded_attempt_all_answered",
@@ -351,7 +351,7 @@ def verify(app, rush, parallel, late, quiz_ids, late_sent):
             "users_without_exactly_one_graded_attempt": sum(1 for n in graded_counts if n != 1),
             # ... of whom every request got an HTTP answer (the others gave up waiting: see client_side_failures)
             "users_without_exactly_one_graded_attempt_all_answered": sum(
-                1 for n, m in zip(graded_counts, rush) if n != 1 and 0 not in m.statuses),
+                1 for n, m in zip(graded_counts, rush, strict=True) if n != 1 and 0 not in m.statuses),
             "answers_stored_but_not_acknowledged": stored_unacknowledged,
             "users_with_more_than_one_attempt": sum(1 for m in rush if len(of("rush", m)) > 1),
             "acknowledged_answers": sum(len(m.acknowledged) for m in rush),
@@ -374,7 +374,8 @@ def server_log_figures(path, workers):
     if start is not None:
         end = next((i for i in range(start + 1, len(lines)) if lines[i] and not lines[i].startswith(" ")), start)
         first = "\n".join(lines[start:end + 1][-12:])
-    return {"server_log_tracebacks": tracebacks, "server_log_first_traceback": first, "server_log_database_locked": text.count("database is locked"),
+    return {"server_log_tracebacks": tracebacks, "server_log_first_traceback": first,
+            "server_log_database_locked": text.count("database is locked"),
             "server_log_worker_timeouts": text.count("WORKER TIMEOUT"),
             "server_worker_restarts": max(0, text.count("Booting worker with pid") - workers),
             "server_log_last_error": last_error}

@@ -87,7 +87,7 @@ def start_gunicorn(url: str, workdir, core, log):
             break
         except OSError:
             if server.poll() is not None:
-                raise SystemExit(f"gunicorn exited with {server.returncode}; see {log.name}")
+                raise SystemExit(f"gunicorn exited with {server.returncode}; see {log.name}") from None
             time.sleep(0.2)
     else:
         stop_gunicorn(server)

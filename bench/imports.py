@@ -157,17 +157,16 @@ def main():
         for key, path in files.items():
             url = f"sqlite:///{work}/{key}.sqlite"
             bank_id = prepare(url, str(work))
-            log = open(work / f"{key}.log", "w")
-            os.environ["GUNICORN_WORKERS"] = "1"
-            server, base = start_gunicorn(url, work, None, log)
-            try:
-                route = "/members/import" if key.startswith("roster") else f"/quizzes/banks/{bank_id}/import"
-                token_page = "/members/import" if key.startswith("roster") else f"/quizzes/banks/{bank_id}"
-                results[key] = {"file_mb": round(path.stat().st_size / 1e6, 1),
-                                **measure_route(base, server, token_page, route, path)}
-            finally:
-                stop_gunicorn(server)
-                log.close()
+            with open(work / f"{key}.log", "w") as log:
+                os.environ["GUNICORN_WORKERS"] = "1"
+                server, base = start_gunicorn(url, work, None, log)
+                try:
+                    route = "/members/import" if key.startswith("roster") else f"/quizzes/banks/{bank_id}/import"
+                    token_page = "/members/import" if key.startswith("roster") else f"/quizzes/banks/{bank_id}"
+                    results[key] = {"file_mb": round(path.stat().st_size / 1e6, 1),
+                                    **measure_route(base, server, token_page, route, path)}
+                finally:
+                    stop_gunicorn(server)
             print(key, results[key], flush=True)
     out = write_report("imports", "sqlite", results)
     print(f"written {out}")

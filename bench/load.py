@@ -21,6 +21,7 @@ of BENCH_LOAD_MEMBERS members (analytics.scale), a video course assigned to ever
 open to everyone (10 single-choice questions, unlimited attempts), in a fresh SQLite file or in
 BENCH_DATABASE_URL's PostgreSQL database (emptied first). Writes bench/results/load.json.
 """
+import contextlib
 import csv
 import io
 import json
@@ -37,15 +38,22 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from harness import (database_family, gunicorn_threads, gunicorn_workers, process_tree_seconds,  # noqa: E402
-                     start_gunicorn, stop_gunicorn, write_report)
+from harness import (  # noqa: E402
+    database_family,
+    gunicorn_threads,
+    gunicorn_workers,
+    process_tree_seconds,
+    start_gunicorn,
+    stop_gunicorn,
+    write_report,
+)
 
 MEMBERS = int(os.environ.get("BENCH_LOAD_MEMBERS", "2000"))
 USERS = int(os.environ.get("BENCH_LOAD_USERS", "20"))
@@ -155,12 +163,13 @@ def video_course(owner, top):
     from courses.services.authoring import record_file
     from courses.uploads import save_upload
     from learning_app.extensions import db
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     course = Course(author_id=owner.id)
     db.session.add(course)
     db.session.flush()
-    revision = CourseRevision(course_id=course.id, number=1, status=RevisionStatus.PUBLISHED, title="视频微党课（负载测试）",
-                              summary="负载测试课程", tags=["负载"], hours=Decimal("1.0"), published_at=now)
+    revision = CourseRevision(course_id=course.id, number=1, status=RevisionStatus.PUBLISHED,
+                              title="视频微党课（负载测试）", summary="负载测试课程", tags=["负载"],
+                              hours=Decimal("1.0"), published_at=now)
     db.session.add(revision)
     db.session.flush()
     chapter = Chapter(revision_id=revision.id, position=0, title="第一章")
@@ -216,7 +225,7 @@ def open_attempts(owner, user_ids, quiz_ids):
     question_ids = list(db.session.scalars(select(Question.id).join(QuestionBank).where(
         QuestionBank.name == "负载测试题库").order_by(Question.id)))
     rng = random.Random(2026)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for user_id in user_ids:
         db.session.execute(insert(Attempt), [
             {"quiz_id": quiz_id, "user_id": user_id, "number": 1, "status": AttemptStatus.IN_PROGRESS,
@@ -421,7 +430,8 @@ def kind_figures(row, seconds):
     return {"requests": count, "failures": int(row["Failure Count"]) if row else 0,
             "rps": round(count / seconds, 1) if seconds else None,
             "p50_ms": number(row and row["50%"]), "p95_ms": number(row and row["95%"]),
-            "p99_ms": number(row and row["99%"]), "mean_ms": round(number(row and row["Average Response Time"]) or 0, 1)}
+            "p99_ms": number(row and row["99%"]),
+            "mean_ms": round(number(row and row["Average Response Time"]) or 0, 1)}
 
 
 def measure(setup, url, workdir, run, core_pair):
@@ -436,8 +446,9 @@ def measure(setup, url, workdir, run, core_pair):
     plan["prepared_attempts"] = {login: setup["prepared_attempts"][login] for login in setup["runs"][run]}
     plan_path.write_text(json.dumps(plan))
     prefix = str(Path(workdir) / f"locust-{run}")
-    server_log = open(Path(workdir) / f"gunicorn-{run}.log", "w")
-    locust_log = open(Path(workdir) / f"locust-{run}.log", "w")
+    # Both logs are closed in the finally below, once gunicorn and locust have stopped.
+    server_log = open(Path(workdir) / f"gunicorn-{run}.log", "w")  # noqa: SIM115
+    locust_log = open(Path(workdir) / f"locust-{run}.log", "w")  # noqa: SIM115
     sampler = CpuSampler()
     background = CpuSampler.busy_for(1.0)
     server = locust = None
@@ -461,10 +472,8 @@ def measure(setup, url, workdir, run, core_pair):
             profilers.append(Profiler(kind, seconds, events_path, server.pid,
                                       Path(workdir) / f"profile-{kind.replace(' ', '-')}.txt", locust_core))
             profilers[-1].start()
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):  # killed below; its missing statistics end the benchmark
             locust.wait(timeout=limit + 120)
-        except subprocess.TimeoutExpired:
-            pass  # killed below; its missing statistics end the benchmark
         if locust.returncode != 0 or not Path(f"{prefix}_stats.csv").exists():
             raise SystemExit(f"locust failed ({locust.returncode}); see {locust_log.name}")
         for profiler in profilers:
@@ -564,11 +573,8 @@ def medians(runs, section):
 
 def machine(core_pair):
     model = ""
-    try:
-        model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
-                     "")
-    except OSError:
-        pass
+    with contextlib.suppress(OSError), open("/proc/cpuinfo") as cpuinfo:
+        model = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "")
     return {"python": platform.python_version(), "platform": platform.platform(), "cpu_count": os.cpu_count(),
             "processor": platform.processor() or model, "pinned": core_pair is not None,
             "server_core": core_pair[0] if core_pair else None, "locust_core": core_pair[1] if core_pair else None,
@@ -608,8 +614,9 @@ def show(report):
             if problem.endswith("pool exhausted"):
                 kind = "quiz " + problem.split()[0]
                 busy = report["per_run"][run["run"] - 1]["cpu"][kind]["server_cpu"]
+                verdict = "so its figure holds" if busy and busy >= 0.95 else "so its figure is too low"
                 print(f"  {problem}: members whose worker served few others ran ahead (see POOL_RPS); the server "
-                      f"used {busy} cores in that phase, {'so its figure holds' if busy and busy >= 0.95 else 'so its figure is too low'}")
+                      f"used {busy} cores in that phase, {verdict}")
 
 
 def show_member_pages(report):
@@ -656,7 +663,8 @@ def main():
         print(f"run {run + 1} of {RUNS}", flush=True)
         runs.append(measure(setup, url, workdir, run, core_pair))
     report = {"benchmark": "load", "database": database,
-              "database_server": "in the server's processes" if database == "sqlite" else "separate, not pinned", "members": MEMBERS, "users": USERS, "seconds": SECONDS,
+              "database_server": "in the server's processes" if database == "sqlite" else "separate, not pinned",
+              "members": MEMBERS, "users": USERS, "seconds": SECONDS,
               "runs": RUNS, "phases": phase_plan(),
               "machine": machine(core_pair) | {"load_average_at_start": load_average},
               "kinds": medians(runs, "kinds"), "mixed": medians(runs, "mixed"), "cpu": medians(runs, "cpu")}

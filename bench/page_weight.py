@@ -69,8 +69,10 @@ def prepare_demo(workdir):
         bank = banks.create_bank(author, "党章知识题库")
         questions = []
         for number in range(1, 6):
-            parsed = ParsedQuestion(line=number, type="single", stem=f"第{number}题：党的最高理想和最终目标是什么？",
-                                    options=make_options(["实现共产主义", "全面建成小康社会", "实现现代化"]), answer="A")
+            parsed = ParsedQuestion(line=number, type="single",
+                                    stem=f"第{number}题：党的最高理想和最终目标是什么？",
+                                    options=make_options(["实现共产主义", "全面建成小康社会", "实现现代化"]),
+                                    answer="A")
             questions.append(banks.add_question(author, bank, parsed))
         banks.submit_questions(author, questions)
         for question in questions:
@@ -169,7 +171,7 @@ def measure_page(visitor, path):
         samples = [visitor.visit(path, cold) for _ in range(RUNS)]
         fcps = [fcp for _b, _l, fcp in samples if fcp is not None]
         figures[label] = {"bytes": int(statistics.median(b for b, _l, _f in samples)),
-                          "load_s": round(statistics.median(l for _b, l, _f in samples), 2),
+                          "load_s": round(statistics.median(load for _b, load, _f in samples), 2),
                           "first_paint_s": round(statistics.median(fcps), 2) if fcps else None}
     return figures
 
@@ -267,7 +269,8 @@ def report(results, whole_tree_html, generated, load_before, size):
         print(f"{name:<40} {cold['bytes'] / 1000:>8.1f} {cold['load_s']:>7.2f} {_seconds(cold['first_paint_s'])} "
               f"{warm['bytes'] / 1000:>8.1f} {warm['load_s']:>7.2f} {_seconds(warm['first_paint_s'])}")
     print(f"whole-tree dashboard HTML at {size[0]:,} members: {whole_tree_html}")
-    print(f"load average before {data['machine']['load_average_before']}, after {data['machine']['load_average_after']}")
+    machine = data["machine"]
+    print(f"load average before {machine['load_average_before']}, after {machine['load_average_after']}")
     for target, met in targets.items():
         print(f"{'met' if met else 'MISSED':>6}  {target}")
     print(f"written {out}")
