@@ -47,6 +47,7 @@ def test_sql_agrees_with_in_set_for_sql_values(app, stored):
 def test_sql_reads_an_enum_column_as_its_stored_value(app, make_user):
     member = make_user(category=MemberCategory.ACTIVIST, position=PositionLevel.SECRETARY)
     for stored in STORED:
-        found = db.session.scalar(select(User.id).where(User.id == member.id, set_contains(literal(stored), User.category),
+        found = db.session.scalar(select(User.id).where(User.id == member.id,
+                                                        set_contains(literal(stored), User.category),
                                                         set_contains(literal(stored + ",secretary,"), User.position)))
         assert (found == member.id) is in_set(stored, "activist"), stored

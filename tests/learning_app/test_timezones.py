@@ -1,16 +1,16 @@
 """as_utc is the one way to make a stored moment aware; utc_to_local reads moments through it."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from learning_app.timezones import as_utc, utc_to_local
 
-NOON_UTC = datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)
+NOON_UTC = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 
 
 def test_a_naive_moment_is_taken_as_utc():  # SQLite gives stored moments back naive, in UTC
     assert as_utc(NOON_UTC.replace(tzinfo=None)) == NOON_UTC
-    assert as_utc(NOON_UTC.replace(tzinfo=None)).tzinfo == timezone.utc
+    assert as_utc(NOON_UTC.replace(tzinfo=None)).tzinfo == UTC
 
 
 def test_an_aware_moment_is_converted_to_utc():

@@ -10,7 +10,10 @@ import quizzes.importers
 PACKAGE = Path(quizzes.importers.__file__).parent
 
 
-@pytest.mark.parametrize("path", sorted(p for p in PACKAGE.glob("*.py") if p.name != "__init__.py"), ids=lambda p: p.name)
+FORMAT_MODULES = sorted(path for path in PACKAGE.glob("*.py") if path.name != "__init__.py")
+
+
+@pytest.mark.parametrize("path", FORMAT_MODULES, ids=lambda path: path.name)
 def test_format_module_does_not_import_its_package(path):
     tree = ast.parse(path.read_text(encoding="utf-8"))
     back = [node.lineno for node in ast.walk(tree)
