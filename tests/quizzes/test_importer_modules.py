@@ -8,8 +8,6 @@ import pytest
 import quizzes.importers
 
 PACKAGE = Path(quizzes.importers.__file__).parent
-
-
 FORMAT_MODULES = sorted(path for path in PACKAGE.glob("*.py") if path.name != "__init__.py")
 
 
