@@ -122,6 +122,12 @@ def watch(watcher: Watcher) -> None:
     _by_class.clear()
 
 
+def unwatch(watcher: Watcher) -> None:
+    """Stop showing changes to this watcher (a test's own watcher, when the test ends)."""
+    _watchers[:] = [known for known in _watchers if known.name != watcher.name]
+    _by_class.clear()
+
+
 def discard(session, watcher: Watcher) -> None:
     """Forget what this watcher was to hear at the commit (it has just recomputed everything itself)."""
     session.info.get(PENDING, {}).pop(watcher.name, None)
@@ -135,8 +141,8 @@ def watched_columns() -> dict[str, set[str] | None]:
             name = model.__table__.name
             if columns is None or (name in tables and tables[name] is None):
                 tables[name] = None
-            else:
-                tables[name] = tables.get(name, set()) | set(columns)
+            else:  # attribute names, as the watchers name them, to the columns' names in the database
+                tables[name] = tables.get(name, set()) | {model.__mapper__.columns[key].name for key in columns}
     return tables
 
 
