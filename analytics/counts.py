@@ -1,23 +1,31 @@
 """Keeps the dashboard's count tables (analytics.models) in step with the data.
 
-Every flush notes what a change touches (a member's branch and a course, a branch, a subtree,
-a course everywhere); before the outermost transaction commits (not when a savepoint is
+What updates them: this module's WATCHER, registered by the factory with the one change tracker
+(learning_app.change_tracker), which shows it every flushed change and bulk ORM statement on the models
+in _RULES. Each change becomes a mark of what it touches (a member's branch and a course, a branch, a
+subtree, a course everywhere); before the outermost transaction commits (not when a savepoint is
 released: an enclosing savepoint could still roll it back), the counts of exactly those branches and
-courses are recomputed from the source rows, in the same transaction. Recomputing rather than
-adding +1/-1 keeps one rule for every kind of change, and the recomputation of one branch reads a
-few hundred rows. On PostgreSQL the recomputation holds an exclusive lock on the count table until
-commit, so two transactions never recompute the same rows from two different snapshots; readers
-(the dashboard) are not blocked. On SQLite writers are serialised anyway.
+courses are recomputed from the source rows, in the same transaction; a rollback forgets the marks.
+Recomputing rather than adding +1/-1 keeps one rule for every kind of change, and the recomputation of
+one branch reads a few hundred rows. On PostgreSQL the recomputation holds an exclusive lock on the count
+table until commit, so two transactions never recompute the same rows from two different snapshots;
+readers (the dashboard) are not blocked. On SQLite writers are serialised anyway.
+
+What must hold: every write to those models goes through the ORM session (a flush or a bulk ORM
+statement), or the counts go stale; the suite's autouse guard (tests/tracker_guard.py) fails any test
+whose writes bypass the tracker, and tests/analytics/test_counts.py compares the kept counts with a
+rebuild from scratch after every kind of change.
 """
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Callable, NamedTuple
 
-from sqlalchemy import Integer, and_, case, cast, delete, event, func, insert, inspect, select, text, true
+from sqlalchemy import Integer, and_, case, cast, delete, func, insert, inspect, select, text, true
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from courses.models import Assignment, Course, Enrolment, Lesson, StudyHoursEntry
+from learning_app.change_tracker import Watcher, discard
 from learning_app.extensions import db
 from learning_app.models import Organization, User
 from learning_app.signals import tree_paths_changed, tree_paths_changing
@@ -28,50 +36,50 @@ from .models import (CompletionDayCount, CourseProgressCount, HoursBinCount, Mem
                      SubtreeCompletionDayCount)
 from .queries import HOURS_BIN, covered_pairs, required_hours
 
-PENDING = "analytics.pending_counts"
 EVERYTHING = ("all", None, None)
 
 
-def _note(session, *marks) -> None:
-    session.info.setdefault(PENDING, set()).update(marks)
+# -- what a change means to the counts (a watcher of learning_app.change_tracker) --------------------
+# A mark names what to recompute: ("member", user, course), ("ledger", user, year), ("attempt", user,
+# quiz), ("org", branch, None) for every course, ("subtree", node, course or None), ("course", None,
+# course) for every branch that has it, or EVERYTHING.
+
+def _enrolment_changed(change):
+    return [("member", change.obj.user_id, change.obj.course_id)]
 
 
-def _changed(obj, *names) -> bool:
-    state = inspect(obj)
-    return any(state.attrs[name].history.has_changes() for name in names)
+def _ledger_changed(change):
+    return [("ledger", user_id, year) for user_id in change.values("user_id") for year in change.values("year")]
 
 
-def _old_and_new(obj, name):
-    history = inspect(obj).attrs[name].history
-    return {value for value in (*history.deleted, *history.added, *history.unchanged) if value is not None}
+def _attempt_changed(change):
+    attempt = change.obj
+    if "passed" in change.changed and not _of_standalone_quiz(attempt):
+        return [("attempt", attempt.user_id, attempt.quiz_id)]
+    return []
 
 
-def _after_flush(session, _flush_context) -> None:
-    for obj in session.new | session.dirty | session.deleted:
-        if isinstance(obj, Enrolment):
-            if obj in session.new or obj in session.deleted or _changed(obj, "lessons_done", "completed_at"):
-                _note(session, ("member", obj.user_id, obj.course_id))
-        elif isinstance(obj, StudyHoursEntry):
-            for user_id in _old_and_new(obj, "user_id"):
-                _note(session, *(("ledger", user_id, year) for year in _old_and_new(obj, "year")))
-        elif isinstance(obj, Attempt):
-            if _changed(obj, "passed") and not _of_standalone_quiz(obj):
-                _note(session, ("attempt", obj.user_id, obj.quiz_id))
-        elif isinstance(obj, User):
-            if obj in session.new or _changed(obj, "org_id", "category", "position", "is_active_account"):
-                _note(session, *(("org", org_id, None) for org_id in _old_and_new(obj, "org_id")))
-        elif isinstance(obj, Assignment):
-            for org_id in _old_and_new(obj, "org_id"):
-                _note(session, ("subtree", org_id, obj.course_id))
-        elif isinstance(obj, Quiz):
-            if obj not in session.new and _changed(obj, "course_id"):
-                _note(session, *(("course", None, course_id) for course_id in _old_and_new(obj, "course_id")))
-        elif isinstance(obj, Course):
-            if obj not in session.new and _changed(obj, "published_revision_id"):
-                _note(session, ("course", None, obj.id))
-        elif isinstance(obj, Organization):
-            if obj not in session.new and _changed(obj, "path", "parent_id", "is_active"):
-                _note(session, ("subtree", obj.id, None))
+def _member_changed(change):
+    if change.is_new or change.changed:
+        return [("org", org_id, None) for org_id in change.values("org_id")]
+    return []
+
+
+def _assignment_changed(change):
+    return [("subtree", org_id, change.obj.course_id) for org_id in change.values("org_id")]
+
+
+def _quiz_changed(change):
+    # A new quiz has no attempts yet; a quiz moved to another course moves its passes.
+    return [("course", None, course_id) for course_id in change.values("course_id")] if change.is_dirty else []
+
+
+def _course_changed(change):
+    return [("course", None, change.obj.id)] if change.is_dirty else []
+
+
+def _org_changed(change):
+    return [("subtree", change.obj.id, None)] if change.is_dirty else []
 
 
 def _of_standalone_quiz(attempt) -> bool:
@@ -81,71 +89,100 @@ def _of_standalone_quiz(attempt) -> bool:
     return isinstance(quiz, Quiz) and quiz.course_id is None
 
 
-def _on_bulk_statement(execute_state) -> None:
-    """Bulk ORM inserts and updates (roster import, moving a subtree) bypass the flush."""
-    if not (execute_state.is_insert or execute_state.is_update or execute_state.is_delete):
-        return
-    entity = execute_state.bind_mapper.class_ if execute_state.bind_mapper else None
-    if entity is StudyHoursEntry:
-        if execute_state.is_insert:
-            rows = execute_state.parameters
-            rows = rows if isinstance(rows, list) else [rows or {}]
-            _note(execute_state.session, *(("ledger", row["user_id"], row["year"]) for row in rows))
-            return
-        # Read who loses (or changes) ledger rows before the statement runs.
-        where = execute_state.statement.whereclause
-        touched = execute_state.session.execute(
-            select(StudyHoursEntry.user_id, StudyHoursEntry.year).where(where if where is not None else true())
-            .distinct()).all()
-        _note(execute_state.session, *(("ledger", user_id, year) for user_id, year in touched))
-        return
-    if entity is Organization and execute_state.is_update:
-        # Moving or closing a subtree: the coverage of every node in it may change.
-        where = execute_state.statement.whereclause
-        if where is None:
-            _note(execute_state.session, EVERYTHING)
-            return
-        touched = execute_state.session.scalars(select(Organization.id).where(where))
-        _note(execute_state.session, *(("org", org_id, None) for org_id in touched))
-    elif entity is User:
-        rows = execute_state.parameters
-        rows = rows if isinstance(rows, list) else [rows or {}]
-        org_ids = {row.get("org_id") for row in rows if row.get("org_id")}
-        user_ids = [row["id"] for row in rows if row.get("id")]
-        if execute_state.is_update:
-            if not user_ids:  # an update by condition: who moves where is not known here
-                _note(execute_state.session, EVERYTHING)
-                return
-            org_ids |= set(execute_state.session.scalars(
-                select(User.org_id).where(User.id.in_(user_ids), User.org_id.is_not(None)).distinct()))
-        _note(execute_state.session, *(("org", org_id, None) for org_id in org_ids))
+def _ledger_bulk(bulk):
+    if bulk.is_insert:
+        return [("ledger", row["user_id"], row["year"]) for row in bulk.rows]
+    # Read who loses (or changes) ledger rows before the statement runs.
+    touched = bulk.session.execute(
+        select(StudyHoursEntry.user_id, StudyHoursEntry.year)
+        .where(bulk.where if bulk.where is not None else true()).distinct()).all()
+    return [("ledger", user_id, year) for user_id, year in touched]
 
 
-def _before_commit(session) -> None:
-    if session.in_nested_transaction():
-        return  # releasing a savepoint: the enclosing transaction may still roll it back
-    for _round in range(5):  # recomputing writes nothing that notes more work, but be safe
-        session.flush()
-        pending = session.info.pop(PENDING, None)
-        if not pending:
-            return
-        refresh(session, pending)
+def _orgs_bulk(bulk):
+    """Moving or closing a subtree: the coverage of every node in it may change."""
+    if not bulk.is_update:
+        return []
+    if bulk.where is None:
+        return [EVERYTHING]
+    return [("org", org_id, None) for org_id in bulk.session.scalars(select(Organization.id).where(bulk.where))]
 
 
-def _forget(session, transaction) -> None:
-    """The whole transaction ended (a commit has already refreshed): what it noted is void.
+def _members_bulk(bulk):
+    org_ids = {row.get("org_id") for row in bulk.rows if row.get("org_id")}
+    if bulk.is_update:
+        user_ids = [row["id"] for row in bulk.rows if row.get("id")]
+        if not user_ids:  # an update by condition: who moves where is not known here
+            return [EVERYTHING]
+        org_ids |= set(bulk.session.scalars(
+            select(User.org_id).where(User.id.in_(user_ids), User.org_id.is_not(None)).distinct()))
+    return [("org", org_id, None) for org_id in org_ids]
 
-    A rolled-back savepoint keeps the notes: recomputing a branch that did not change is harmless.
-    """
-    if transaction.parent is None:
-        session.info.pop(PENDING, None)
 
+class _Rule(NamedTuple):
+    columns: tuple[str, ...] | None  # whose change matters; None: any column
+    on_change: Callable  # what a flushed change means
+    on_bulk: Callable | None = None  # what a bulk statement means; None: nothing (not written in bulk)
+
+
+_RULES = {
+    Enrolment: _Rule(("lessons_done", "completed_at"), _enrolment_changed),
+    StudyHoursEntry: _Rule(("user_id", "year", "hours"), _ledger_changed, _ledger_bulk),
+    Attempt: _Rule(("passed",), _attempt_changed),
+    User: _Rule(("org_id", "category", "position", "is_active_account"), _member_changed, _members_bulk),
+    Assignment: _Rule(None, _assignment_changed),
+    Quiz: _Rule(("course_id",), _quiz_changed),
+    Course: _Rule(("published_revision_id",), _course_changed),
+    Organization: _Rule(("path", "parent_id", "is_active"), _org_changed, _orgs_bulk),
+}
+
+
+def _rule_of(cls: type) -> _Rule:
+    return next(rule for model, rule in _RULES.items() if issubclass(cls, model))
+
+
+def _on_change(change):
+    return _rule_of(type(change.obj)).on_change(change)
+
+
+def _on_bulk(bulk):
+    rule = _rule_of(bulk.entity).on_bulk
+    return rule(bulk) if rule else []
+
+
+def _before_commit(session, marks) -> None:
+    refresh(session, marks)
+
+
+WATCHER = Watcher(name="analytics.counts", models={model: rule.columns for model, rule in _RULES.items()},
+                  on_change=_on_change, on_bulk=_on_bulk, before_commit=_before_commit)
+
+
+# -- from marks to what is recomputed ---------------------------------------------------------------
 
 def _resolve(session, marks) -> dict[int | None, set[int]] | None:
     """{course id or None for every course: branch ids} to recompute; None means everything."""
     if EVERYTHING in marks:
         return None
     wanted: dict[int | None, set[int]] = defaultdict(set)
+    for course_id, org_id in _branches_of_members(session, _members_and_courses(session, marks)):
+        wanted[course_id].add(org_id)
+    for kind, org_id, course_id in marks:
+        resolver = _RESOLVERS.get(kind)
+        if resolver is not None:
+            key, org_ids = resolver(session, org_id, course_id)
+            if org_ids:
+                wanted[key] |= org_ids
+    # Everything for a branch covers every course of that branch.
+    for course_id in [c for c in wanted if c is not None]:
+        wanted[course_id] -= wanted.get(None, set())
+        if not wanted[course_id]:
+            del wanted[course_id]
+    return wanted
+
+
+def _members_and_courses(session, marks) -> set[tuple[int, int]]:
+    """(member, course) pairs whose progress changed: enrolments, and passes of a course's quiz."""
     members = {(user_id, course_id) for kind, user_id, course_id in marks if kind == "member"}
     attempts = {(user_id, quiz_id) for kind, user_id, quiz_id in marks if kind == "attempt"}
     if attempts:
@@ -153,30 +190,38 @@ def _resolve(session, marks) -> dict[int | None, set[int]] | None:
         course_of = dict(session.execute(select(Quiz.id, Quiz.course_id).where(
             Quiz.id.in_({quiz_id for _u, quiz_id in attempts}))).all())
         members |= {(user_id, course_of[quiz_id]) for user_id, quiz_id in attempts if course_of.get(quiz_id)}
+    return members
+
+
+def _branches_of_members(session, members) -> list[tuple[int, int]]:
+    """(course, branch of the member) for each pair; members in no branch count nowhere."""
     user_ids = {user_id for user_id, _c in members}
-    orgs_of = dict(session.execute(select(User.id, User.org_id).where(User.id.in_(user_ids))).all()) if user_ids else {}
-    for user_id, course_id in members:
-        if orgs_of.get(user_id):
-            wanted[course_id].add(orgs_of[user_id])
-    for kind, org_id, course_id in marks:
-        if kind == "org":
-            wanted[None].add(org_id)
-        elif kind == "subtree":
-            path = session.scalar(select(Organization.path).where(Organization.id == org_id))
-            if path:
-                wanted[course_id] |= set(session.scalars(select(Organization.id).where(
-                    Organization.subtree_condition(path))))
-        elif kind == "course":
-            wanted[course_id] |= set(session.scalars(select(CourseProgressCount.org_id).where(
-                CourseProgressCount.course_id == course_id).distinct()))
-            wanted[course_id] |= set(session.scalars(select(User.org_id).join(
-                Enrolment, Enrolment.user_id == User.id).where(Enrolment.course_id == course_id).distinct()))
-    # Everything for a branch covers every course of that branch.
-    for course_id in [c for c in wanted if c is not None]:
-        wanted[course_id] -= wanted.get(None, set())
-        if not wanted[course_id]:
-            del wanted[course_id]
-    return wanted
+    if not user_ids:
+        return []
+    orgs_of = dict(session.execute(select(User.id, User.org_id).where(User.id.in_(user_ids))).all())
+    return [(course_id, orgs_of[user_id]) for user_id, course_id in members if orgs_of.get(user_id)]
+
+
+def _branch_everywhere(_session, org_id, _course_id):
+    return None, {org_id}
+
+
+def _subtree(session, org_id, course_id):
+    path = session.scalar(select(Organization.path).where(Organization.id == org_id))
+    if not path:
+        return course_id, set()
+    return course_id, set(session.scalars(select(Organization.id).where(Organization.subtree_condition(path))))
+
+
+def _branches_with_course(session, _org_id, course_id):
+    counted = set(session.scalars(select(CourseProgressCount.org_id).where(
+        CourseProgressCount.course_id == course_id).distinct()))
+    enrolled = set(session.scalars(select(User.org_id).join(
+        Enrolment, Enrolment.user_id == User.id).where(Enrolment.course_id == course_id).distinct()))
+    return course_id, counted | enrolled
+
+
+_RESOLVERS = {"org": _branch_everywhere, "subtree": _subtree, "course": _branches_with_course}
 
 
 def _lock(session) -> None:
@@ -186,6 +231,7 @@ def _lock(session) -> None:
 
 
 def refresh(session, marks) -> None:
+    """Recompute what the marks name, holding the count lock."""
     wanted = _resolve(session, marks)
     ledger = {(user_id, year) for kind, user_id, year in marks if kind == "ledger"}
     if wanted is not None and not wanted and not ledger:
@@ -194,23 +240,31 @@ def refresh(session, marks) -> None:
     if wanted is None:
         _recompute_everything(session)
         return
+    _refresh_hours(session, ledger)
+    for chunk in _chunks(sorted(wanted.get(None, ()))):
+        recompute_members(session, chunk)
+        recompute_hours_bins(session, chunk)
+    for course_id, org_ids in wanted.items():
+        for chunk in _chunks(sorted(org_ids)):
+            _refresh_progress(session, chunk, course_id)
+
+
+def _refresh_hours(session, ledger) -> None:
     for year in {year for _u, year in ledger}:
         users = sorted(user_id for user_id, y in ledger if y == year)
         for chunk in _chunks(users):
             recompute_hours(session, chunk, year)
             # Their hours may have moved between bins: recount their branches' year.
             recompute_hours_bins(session, select(User.org_id).where(User.id.in_(chunk)), year)
-    for chunk in _chunks(sorted(wanted.get(None, ()))):
-        recompute_members(session, chunk)
-        recompute_hours_bins(session, chunk)
-    for course_id, org_ids in wanted.items():
-        for chunk in _chunks(sorted(org_ids)):
-            before = _days_by_org(session, chunk, course_id)
-            recompute(session, chunk, course_id)
-            after = _days_by_org(session, chunk, course_id)
-            # Whatever a branch gained or lost on a day, every node above it gains or loses too.
-            _add_to_nodes_above(session, ((org_id, day, after.get((org_id, day), 0) - before.get((org_id, day), 0))
-                                          for org_id, day in before.keys() | after.keys()))
+
+
+def _refresh_progress(session, org_ids, course_id) -> None:
+    before = _days_by_org(session, org_ids, course_id)
+    recompute(session, org_ids, course_id)
+    after = _days_by_org(session, org_ids, course_id)
+    # Whatever a branch gained or lost on a day, every node above it gains or loses too.
+    _add_to_nodes_above(session, ((org_id, day, after.get((org_id, day), 0) - before.get((org_id, day), 0))
+                                  for org_id, day in before.keys() | after.keys()))
 
 
 def _recompute_everything(session) -> None:
@@ -274,7 +328,7 @@ def rebuild(session=None) -> None:
     """Recompute every count from the source rows (after bulk loads, or to repair)."""
     session = session or db.session
     session.flush()
-    session.info.pop(PENDING, None)
+    discard(session, WATCHER)  # what was noted so far is recomputed here anyway
     _lock(session)
     _recompute_everything(session)
 
@@ -422,11 +476,7 @@ def _move_subtree_days(session, path: str, sign: int) -> None:
 
 
 def init_app(app) -> None:
-    # Connecting them again changes nothing.
+    """Called by the factory, which registers WATCHER with the change tracker: a move of a subtree also
+    moves its completions between the nodes above (connecting them again changes nothing)."""
     tree_paths_changing.connect(_before_move)
     tree_paths_changed.connect(_after_move)
-    if not event.contains(Session, "after_flush", _after_flush):
-        event.listen(Session, "after_flush", _after_flush)
-        event.listen(Session, "do_orm_execute", _on_bulk_statement)
-        event.listen(Session, "before_commit", _before_commit)
-        event.listen(Session, "after_transaction_end", _forget)

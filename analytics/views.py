@@ -13,7 +13,7 @@ from learning_app.permissions import people_manager_required
 from learning_app.templating import add_navigation
 from learning_app.timezones import local_today
 
-from . import charts, counts, evaluation, exports, queries
+from . import charts, evaluation, exports, queries
 from .cli import gen_scale_command, rebuild_counts_command
 from .filters import Filters
 from .permissions import get_dashboard_root
@@ -30,7 +30,6 @@ def register(state):
                    "statistics")
     state.app.cli.add_command(gen_scale_command)
     state.app.cli.add_command(rebuild_counts_command)
-    counts.init_app(state.app)
 
 
 def figure_json(figure) -> Markup:

@@ -3,10 +3,15 @@
 Every member opens the page first and often, and it changes only when their own learning does (an
 enrolment's progress, credited hours, their roles, which decide the menu) or when what members share
 does (courses, revisions, lessons, assignments, the organisation tree). Two counters in
-`page_version` say so: one per member (scope = their user id) and one shared by all (scope 0). They
-are bumped in the transaction that makes the change, just before it commits, from what the session
-flushed and from bulk ORM statements. So every write to those tables goes through the session, as
-the dashboard counts (analytics.counts) require too; a write behind its back leaves pages stale.
+`page_version` say so: one per member (scope = their user id) and one shared by all (scope 0).
+
+What bumps them: this module's WATCHER, registered by the factory with the one change tracker
+(learning_app.change_tracker), which shows it what each flush and bulk ORM statement changed in the
+models it names; just before the outermost transaction commits, the counters of those scopes are bumped
+in that transaction (a rollback forgets them). So every write to those tables goes through the ORM
+session, as the dashboard counts (analytics.counts) require too; a write behind its back leaves pages
+stale. The suite's autouse guard (tests/tracker_guard.py) fails a test whose writes bypass the tracker;
+tests/courses/test_page_cache.py shows which changes renew a page.
 
 A kept page is served again while both counters, the language, the day, the URL and the member's own
 row (name, branch, category, position, large text) are what they were when it was rendered. A page with a
@@ -20,10 +25,10 @@ import secrets
 from flask import current_app, request, session
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import bindparam, event, inspect, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
+from learning_app.change_tracker import Watcher
 from learning_app.kept import keep
 from learning_app.models import Organization, RoleGrant, User
 from learning_app.fast_paths import values_read_with_page
@@ -32,7 +37,6 @@ from learning_app.timezones import local_today
 from .models import Assignment, Course, CourseRevision, Enrolment, Lesson, PageVersion, StudyHoursEntry
 
 SHARED = 0
-PENDING = "courses.page_versions"
 STORE = "courses.rendered_pages"
 MEMBER_ENTITIES = (Enrolment, StudyHoursEntry, RoleGrant)
 SHARED_ENTITIES = (Assignment, Course, CourseRevision, Lesson, Organization)
@@ -71,56 +75,23 @@ def versions_with_member():
             select(table.c.version).where(table.c.scope == User.id).scalar_subquery())
 
 
-# -- noting changes ---------------------------------------------------------------------------------
+# -- noting changes (a watcher of learning_app.change_tracker) ----------------------------------------
 
-def _note(session, scope: int) -> None:
-    session.info.setdefault(PENDING, set()).add(scope)
-
-
-def _after_flush(session, _flush_context) -> None:
-    for obj in session.new | session.dirty | session.deleted:
-        if not isinstance(obj, MEMBER_ENTITIES + SHARED_ENTITIES):
-            continue
-        if obj in session.dirty and not session.is_modified(obj, include_collections=False):
-            continue  # only a collection changed, e.g. a branch gained a member
-        if isinstance(obj, Enrolment):
-            if obj in session.new or obj in session.deleted or _changed(obj, "lessons_done", "completed_at"):
-                _note(session, obj.user_id)
-        elif isinstance(obj, MEMBER_ENTITIES):
-            _note(session, obj.user_id)
-        else:
-            _note(session, SHARED)
+def _scopes_changed(change):
+    """A member's own learning renews their page; anything shared renews every page."""
+    return [change.obj.user_id] if isinstance(change.obj, MEMBER_ENTITIES) else [SHARED]
 
 
-def _changed(obj, *names) -> bool:
-    state = inspect(obj)
-    return any(state.attrs[name].history.has_changes() for name in names)
+def _scopes_of_bulk(_bulk):
+    """Bulk ORM statements (generated data, moving a subtree, removing credits): which members they
+    touch is not known here, so every page is renewed."""
+    return [SHARED]
 
 
-def _on_bulk_statement(execute_state) -> None:
-    """Bulk ORM statements (generated data, moving a subtree, removing credits) bypass the flush;
-    which members they touch is not known here, so every page is renewed."""
-    if not (execute_state.is_insert or execute_state.is_update or execute_state.is_delete):
-        return
-    entity = execute_state.bind_mapper.class_ if execute_state.bind_mapper else None
-    if entity in MEMBER_ENTITIES or entity in SHARED_ENTITIES:
-        _note(execute_state.session, SHARED)
-
-
-def _before_commit(session) -> None:
-    if session.in_nested_transaction():
-        return  # releasing a savepoint: the enclosing transaction may still roll it back
-    session.flush()
-    scopes = session.info.pop(PENDING, None)
-    if scopes:
-        # In ascending order, shared first: two transactions lock the counters in the same order.
-        session.connection().execute(_bump_statement(session.get_bind().dialect.name),
-                                     [{"bumped_scope": scope} for scope in sorted(scopes)])
-
-
-def _forget(session, transaction) -> None:
-    if transaction.parent is None:
-        session.info.pop(PENDING, None)
+def _bump(session, scopes) -> None:
+    # In ascending order, shared first: two transactions lock the counters in the same order.
+    session.connection().execute(_bump_statement(session.get_bind().dialect.name),
+                                 [{"bumped_scope": scope} for scope in sorted(scopes)])
 
 
 @functools.cache
@@ -132,10 +103,13 @@ def _bump_statement(dialect: str):
                                            set_={"version": table.c.version + 1})
 
 
+# An enrolment's progress matters, not when it was last studied; for the rest, any column.
+WATCHER = Watcher(name="courses.page_cache",
+                  models={Enrolment: ("lessons_done", "completed_at"),
+                          **{model: None for model in MEMBER_ENTITIES + SHARED_ENTITIES if model is not Enrolment}},
+                  on_change=_scopes_changed, on_bulk=_scopes_of_bulk, before_commit=_bump)
+
+
 def init_app(app) -> None:
+    """Called by the factory, which registers WATCHER with the change tracker: this process's kept pages."""
     app.extensions[STORE] = {}
-    if not event.contains(Session, "after_flush", _after_flush):
-        event.listen(Session, "after_flush", _after_flush)
-        event.listen(Session, "do_orm_execute", _on_bulk_statement)
-        event.listen(Session, "before_commit", _before_commit)
-        event.listen(Session, "after_transaction_end", _forget)

@@ -44,35 +44,54 @@ class Recognised:
     extension: str
 
 
+def _fixed(kind: FileKind, mime_type: str, extension: str):
+    return lambda _head: Recognised(kind, mime_type, extension)
+
+
+def _mp4(head: bytes) -> Recognised:
+    if head[8:12] in MP4_AUDIO_BRANDS:
+        return Recognised(FileKind.AUDIO, "audio/mp4", "m4a")
+    return Recognised(FileKind.VIDEO, "video/mp4", "mp4")
+
+
+def _is_mp3(head: bytes) -> bool:
+    """An ID3 tag, or an MPEG audio frame header (sync bits set, layer not "reserved")."""
+    return head.startswith(b"ID3") or (len(head) > 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0
+                                       and head[1] & 0x06 != 0)
+
+
+# (do the first bytes match, what the file then is), tried in this order.
+SIGNATURES = (
+    (lambda head: head.startswith(b"\x89PNG\r\n\x1a\n"), _fixed(FileKind.IMAGE, "image/png", "png")),
+    (lambda head: head.startswith(b"\xff\xd8\xff"), _fixed(FileKind.IMAGE, "image/jpeg", "jpg")),
+    (lambda head: head[:6] in (b"GIF87a", b"GIF89a"), _fixed(FileKind.IMAGE, "image/gif", "gif")),
+    (lambda head: head[:4] == b"RIFF" and head[8:12] == b"WEBP", _fixed(FileKind.IMAGE, "image/webp", "webp")),
+    (lambda head: head.startswith(b"%PDF-"), _fixed(FileKind.PDF, "application/pdf", "pdf")),
+    (lambda head: head[4:8] == b"ftyp", _mp4),
+    (lambda head: head.startswith(b"\x1a\x45\xdf\xa3") and b"webm" in head[:64],
+     _fixed(FileKind.VIDEO, "video/webm", "webm")),
+    (lambda head: head.startswith(b"OggS"), _fixed(FileKind.AUDIO, "audio/ogg", "ogg")),
+    (_is_mp3, _fixed(FileKind.AUDIO, "audio/mpeg", "mp3")),
+)
+
+
 def recognise(head: bytes, path: Path | None = None, filename: str = "") -> Recognised | None:
     """What the first bytes (and, for zip containers, the listing) say the file is."""
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return Recognised(FileKind.IMAGE, "image/png", "png")
-    if head.startswith(b"\xff\xd8\xff"):
-        return Recognised(FileKind.IMAGE, "image/jpeg", "jpg")
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return Recognised(FileKind.IMAGE, "image/gif", "gif")
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return Recognised(FileKind.IMAGE, "image/webp", "webp")
-    if head.startswith(b"%PDF-"):
-        return Recognised(FileKind.PDF, "application/pdf", "pdf")
-    if head[4:8] == b"ftyp":
-        if head[8:12] in MP4_AUDIO_BRANDS:
-            return Recognised(FileKind.AUDIO, "audio/mp4", "m4a")
-        return Recognised(FileKind.VIDEO, "video/mp4", "mp4")
-    if head.startswith(b"\x1a\x45\xdf\xa3") and b"webm" in head[:64]:
-        return Recognised(FileKind.VIDEO, "video/webm", "webm")
-    if head.startswith(b"OggS"):
-        return Recognised(FileKind.AUDIO, "audio/ogg", "ogg")
-    if head.startswith(b"ID3") or (len(head) > 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0
-                                   and head[1] & 0x06 != 0):
-        return Recognised(FileKind.AUDIO, "audio/mpeg", "mp3")
+    for matches, recognised in SIGNATURES:
+        if matches(head):
+            return recognised(head)
     if head.startswith(b"PK\x03\x04") and path is not None:
         return _recognise_office_zip(path)
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        extension = Path(filename).suffix.lower().lstrip(".")
-        if extension in LEGACY_OFFICE:
-            return Recognised(FileKind.OFFICE, LEGACY_OFFICE[extension], extension)
+        return _recognise_legacy_office(filename)
+    return None
+
+
+def _recognise_legacy_office(filename: str) -> Recognised | None:
+    """An OLE compound file says nothing of its kind in its first bytes: the extension decides."""
+    extension = Path(filename).suffix.lower().lstrip(".")
+    if extension in LEGACY_OFFICE:
+        return Recognised(FileKind.OFFICE, LEGACY_OFFICE[extension], extension)
     return None
 
 

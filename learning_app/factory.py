@@ -52,6 +52,15 @@ def create_app(config=None, **overrides):
                       analytics_bp):
         app.register_blueprint(blueprint)
 
+    # What keeps derived data in step with every write: one change tracker and its watchers, in the order
+    # they act before a commit (learning_app/change_tracker.py says how, and what must hold).
+    from analytics import counts
+    from courses import page_cache
+    from . import change_tracker
+    change_tracker.init_app(app, page_cache.WATCHER, counts.WATCHER)
+    page_cache.init_app(app)
+    counts.init_app(app)
+
     from . import cli, errors, templating
     errors.init_app(app)
     templating.init_app(app)

@@ -38,6 +38,7 @@ from learning_app.extensions import db as _db
 from learning_app.models import MemberCategory, OrgKind, PositionLevel, Role
 from learning_app.orgs.services import create_org
 from learning_app.people.services import create_account, grant_role
+from tests.tracker_guard import TrackerGuard
 
 PASSWORD = "Passw0rd!"
 
@@ -53,6 +54,8 @@ class FreshContextClient(FlaskClient):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "app_config(**overrides): configuration overrides for the app fixture")
+    config.addinivalue_line("markers", "writes_behind_tracker: the test writes watched tables behind the change "
+                                       "tracker on purpose (tests/tracker_guard.py is not applied)")
 
 
 @pytest.fixture
@@ -81,6 +84,18 @@ def app(request, tmp_path):
 
 
 _REBUILT: set[str] = set()
+
+
+@pytest.fixture(autouse=True)
+def writes_seen_by_change_tracker(request):
+    """Every test fails if a write to a table the change tracker watches bypasses it (raw SQL, Core
+    statements on the connection): dashboard counts and kept pages would go stale (tests/tracker_guard.py)."""
+    if request.node.get_closest_marker("writes_behind_tracker"):
+        yield
+        return
+    with TrackerGuard() as guard:
+        yield
+    assert not guard.bypasses, f"writes that bypassed the change tracker: {guard.bypasses}"
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,6 @@ from learning_app.models import Role
 from learning_app.signals import demo_seeded
 from learning_app.templating import add_home_panel, add_navigation
 
-from .. import page_cache
 from ..demo import seed_demo_courses
 from ..queries import learning_summary
 
@@ -30,7 +29,6 @@ def register_navigation(state):
     state.app.jinja_env.globals.update(event_labels=EVENT_LABELS, source_labels=SOURCE_LABELS)
     demo_seeded.connect(seed_demo_courses)
     add_home_panel(10, "courses/panels/home.html", learning_summary, lambda user: user.is_member)
-    page_cache.init_app(state.app)
 
 
 from . import authoring, files, learning, review  # noqa: E402,F401  (the modules add their routes to bp)
