@@ -55,6 +55,14 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "app_config(**overrides): configuration overrides for the app fixture")
 
 
+ON_POSTGRESQL = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgresql_only") and not ON_POSTGRESQL:
+        pytest.skip("PostgreSQL only: run with TEST_DATABASE_URL=postgresql+psycopg://...")
+
+
 @pytest.fixture
 def app(request, tmp_path):
     marker = request.node.get_closest_marker("app_config")
