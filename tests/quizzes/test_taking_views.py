@@ -469,6 +469,7 @@ def test_json_responses_are_json(client, auth, member, quiz_of_each):
 
 # --- query budget ------------------------------------------------------------------------------------
 
+@pytest.mark.query_budget
 def test_the_attempt_page_costs_the_same_for_few_or_many_questions(client, auth, member, author, bank,
                                                                    make_question, make_quiz, count_queries):
     def queries_for(count):
@@ -500,6 +501,7 @@ def record_statements(action):
     return statements
 
 
+@pytest.mark.query_budget
 def test_autosave_takes_two_statements_then_one(client, auth, member, author, bank, make_question, make_quiz):
     # The request an exam sends most: the attempt's questions the first time, and one UPDATE that
     # locks the attempt and checks that it is the member's and open and that their account may
@@ -573,6 +575,7 @@ def test_autosave_explains_a_refusal_in_the_members_language(client, auth, membe
     assert stored_responses(attempt_id) == {0: "A"}
 
 
+@pytest.mark.query_budget
 def test_on_postgresql_autosave_stores_with_one_statement_alone_and_goes_the_full_way_in_a_transaction(
         client, auth, member, author, bank, make_question, make_quiz):
     if db.engine.dialect.name != "postgresql":
@@ -597,6 +600,7 @@ def test_on_postgresql_autosave_stores_with_one_statement_alone_and_goes_the_ful
     assert locking == [False]  # the lock is held until the transaction ends
 
 
+@pytest.mark.query_budget
 def test_a_passed_submit_is_graded_in_six_statements(client, auth, member, author, bank, make_question, make_quiz):
     # The member, the attempt with its quiz, closing it, its answers and questions, and the two UPDATEs
     # of grading. The quiz is not loaded again, not even for its course: a standalone quiz counts
