@@ -7,16 +7,22 @@ nodes); published courses; assignments at various nodes, narrowed by category an
 past, present, future or no deadlines; enrolments at varied progress; the study-hours ledger over
 two years; base and collective-study attendance over several months; graded (and ungraded) quiz
 attempts with their answers; learning sites with notices.
+
+Tests that only read a dataset take it from `shared_dataset(seed)`: built once per module, in a
+database of its own. Tests that write build one into their own database with `make_dataset`.
 """
 import itertools
 import random
-from dataclasses import dataclass, field
+from collections import defaultdict
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import update
+from flask import has_app_context
+from sqlalchemy import inspect, select
 
 from config import Config
 from courses.bases.models import (Attendance, Base, BaseSession, CollectiveAttendance, CollectiveStudy, Notice,
@@ -27,6 +33,7 @@ from learning_app.extensions import db
 from learning_app.models import MemberCategory, Organization, OrgKind, PositionLevel, User
 from quizzes.models import (Attempt, AttemptAnswer, AttemptStatus, Question, QuestionBank, QuestionStatus,
                             QuestionType, Quiz)
+from tests.conftest import read_only
 
 # The organisation's today (the app counts days from local midnight), not the server's.
 TODAY = datetime.now(ZoneInfo(Config.BABEL_DEFAULT_TIMEZONE)).date()
@@ -36,15 +43,6 @@ _ids = itertools.count(1)
 
 def utc(year, month, day, hour=10, minute=0):
     return datetime(year, month, day, hour, minute, tzinfo=timezone.utc)
-
-
-@pytest.fixture(autouse=True)
-def _unlink_revisions_before_drop(app):
-    """course <-> course_revision point at each other: clear the pointers before a drop_all."""
-    yield
-    db.session.rollback()
-    db.session.execute(update(Course).values(published_revision_id=None, working_revision_id=None))
-    db.session.commit()
 
 
 # --- single rows -------------------------------------------------------------------------------------
@@ -220,6 +218,23 @@ class Dataset:
     def within(self, org):
         return [node for node in self.orgs if node.is_within(org)]
 
+    def reloaded(self) -> "Dataset":
+        """The same dataset, its rows loaded into the current session (it was built in another one)."""
+        objects = [self.committee, *self.generals, *self.branches, *self.orgs, *self.members, *self.courses,
+                   self.author, *self.sites]
+        ids = defaultdict(set)
+        for obj in objects:
+            ids[type(obj)].add(inspect(obj).identity[0])
+        loaded = [list(db.session.scalars(select(model).where(model.id.in_(keys)))) for model, keys in ids.items()]
+        assert loaded  # held, so that the session's (weak) identity map keeps them for the lookups below
+
+        def get(obj):
+            return db.session.get(type(obj), inspect(obj).identity)
+        return replace(self, committee=get(self.committee), generals=[get(o) for o in self.generals],
+                       branches=[get(o) for o in self.branches], orgs=[get(o) for o in self.orgs],
+                       members=[get(o) for o in self.members], courses=[get(o) for o in self.courses],
+                       author=get(self.author), sites=[get(o) for o in self.sites])
+
     def members_within(self, org):
         return [member for member in self.members if member.org.is_within(org)]
 
@@ -343,6 +358,34 @@ def build_dataset(seed=1, members=150, generals=3, branches_per=(2, 4), tag="D")
 @pytest.fixture
 def make_dataset(app):
     return build_dataset
+
+
+@pytest.fixture(scope="module")
+def _datasets_of_the_module(module_databases):
+    """seed -> (app, Dataset): each seed's dataset built once per module, in a database of its own."""
+    built = {}
+
+    def get(seed):
+        if seed not in built:
+            app = module_databases(f"dataset{seed}")
+            with app.app_context():
+                built[seed] = app, build_dataset(seed=seed)
+        return built[seed]
+    return get
+
+
+@pytest.fixture
+def shared_dataset(_datasets_of_the_module):
+    """shared_dataset(seed) -> Dataset, for tests that only read it: built once per module (a build takes
+    seconds) and shared by the module's tests; the test then runs in that dataset's app, and its session
+    refuses to write. A test that writes uses `make_dataset`, which builds into the test's own database."""
+    with ExitStack() as stack:
+        def get(seed):
+            app, data = _datasets_of_the_module(seed)
+            assert not has_app_context(), "one shared dataset per test, and no `app` beside it"
+            stack.enter_context(read_only(app))
+            return data.reloaded()
+        yield get
 
 
 @pytest.fixture

@@ -1,4 +1,7 @@
-"""The dashboard's SQL figures agree with a brute-force count over the ORM objects, for every node."""
+"""The dashboard's SQL figures agree with a brute-force count over the ORM objects, for every node.
+
+The tests only read their seeded dataset, so each is built once for the module (`shared_dataset`).
+"""
 from datetime import timedelta
 
 import pytest
@@ -36,8 +39,8 @@ def roots(data):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_tree_figures_match_brute_force_for_every_node(make_dataset, seed):
-    data = make_dataset(seed=seed)
+def test_tree_figures_match_brute_force_for_every_node(shared_dataset, seed):
+    data = shared_dataset(seed)
     world = World()
     for root_name, root in roots(data).items():
         for filter_name, filters in filter_sets(data).items():
@@ -52,9 +55,9 @@ def test_tree_figures_match_brute_force_for_every_node(make_dataset, seed):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_dataset_is_varied_enough_to_mean_something(make_dataset, seed):
+def test_dataset_is_varied_enough_to_mean_something(shared_dataset, seed):
     """Guard against a generator that produces nothing interesting (every figure zero passes trivially)."""
-    data = make_dataset(seed=seed)
+    data = shared_dataset(seed)
     world = World()
     filters = Filters(date_from=TODAY - timedelta(days=200), date_to=TODAY - timedelta(days=20))
     _own, total = world.figures(data.committee, filters, TODAY)
@@ -72,8 +75,8 @@ def test_dataset_is_varied_enough_to_mean_something(make_dataset, seed):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_funnel_histograms_and_attendance_match_brute_force(make_dataset, seed):
-    data = make_dataset(seed=seed)
+def test_funnel_histograms_and_attendance_match_brute_force(shared_dataset, seed):
+    data = shared_dataset(seed)
     world = World()
     for root_name, root in roots(data).items():
         for filter_name, filters in filter_sets(data).items():
@@ -89,8 +92,8 @@ def test_funnel_histograms_and_attendance_match_brute_force(make_dataset, seed):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_action_lists_match_brute_force(make_dataset, seed):
-    data = make_dataset(seed=seed)
+def test_action_lists_match_brute_force(shared_dataset, seed):
+    data = shared_dataset(seed)
     world = World()
     for kind in queries.LIST_KINDS:
         for root_name, root in roots(data).items():
@@ -103,8 +106,8 @@ def test_action_lists_match_brute_force(make_dataset, seed):
         assert world.action_list(data.committee, Filters(), kind, TODAY), f"{kind} is never empty here"
 
 
-def test_action_list_pages_and_sorts(make_dataset):
-    data = make_dataset(seed=4)
+def test_action_list_pages_and_sorts(shared_dataset):
+    data = shared_dataset(4)
     query = queries.action_list(data.committee, Filters(), "below_hours", sort="name")
     rows, total = queries.page_of(query, 1, 10)
     all_rows = db.session.execute(query).all()
@@ -118,10 +121,10 @@ def test_action_list_pages_and_sorts(make_dataset):
 
 @pytest.mark.parametrize("sort", ["branch", "name", "login"])
 @pytest.mark.parametrize("kind", ["not_started", "overdue"])
-def test_pages_worked_out_a_window_at_a_time_match_the_whole_list(make_dataset, kind, sort):
+def test_pages_worked_out_a_window_at_a_time_match_the_whole_list(shared_dataset, kind, sort):
     """Pages worked out for a few branches (by branch) or a few members (by name or number) at a time
     hold exactly the rows of the full list, in order, and the total comes from the counts."""
-    data = make_dataset(seed=7)
+    data = shared_dataset(7)
     for root in (data.committee, data.generals[0]):
         for filters in (Filters(), Filters(category="full"), Filters(course_id=data.courses[0].id)):
             everything = db.session.execute(queries.action_list(root, filters, kind, sort, today=TODAY)).all()
@@ -135,9 +138,9 @@ def test_pages_worked_out_a_window_at_a_time_match_the_whole_list(make_dataset, 
             assert [(r.id, r.course) for r in paged] == [(r.id, r.course) for r in everything]
 
 
-def test_full_marks_fall_in_the_top_band_once(app, make_dataset):
+def test_full_marks_fall_in_the_top_band_once(shared_dataset):
     """A 100 % attempt belongs to the 90–100 % band: one row per band, never two rows starting at 90."""
-    data = make_dataset(seed=5)
+    data = shared_dataset(5)
     world = World()
     graded = [a for a in world.attempts if a.status.value == "graded"
               and a.user_id in {u.id for u in world.members(data.committee, Filters())}]
@@ -149,8 +152,8 @@ def test_full_marks_fall_in_the_top_band_once(app, make_dataset):
     assert sum(n for _s, n in bands) == len(graded)
 
 
-def test_completions_over_time_and_earliest_deadline(make_dataset):
-    data = make_dataset(seed=6)
+def test_completions_over_time_and_earliest_deadline(shared_dataset):
+    data = shared_dataset(6)
     world = World()
     for filters in (Filters(), Filters(date_from=TODAY - timedelta(days=100), date_to=TODAY)):
         per_day = queries.completions_over_time(data.committee, filters)
@@ -163,8 +166,8 @@ def test_completions_over_time_and_earliest_deadline(make_dataset):
         assert queries.earliest_deadline(data.committee, filters) == min(deadlines)
 
 
-def test_inactive_members_and_elective_enrolments_do_not_count(app, make_dataset):
-    data = make_dataset(seed=8)
+def test_inactive_members_and_elective_enrolments_do_not_count(shared_dataset):
+    data = shared_dataset(8)
     total = queries.tree_figures(data.committee, Filters()).total[data.committee.id]
     active = [m for m in data.members if m.is_active_account]
     assert total.members == len(active) < len(data.members)

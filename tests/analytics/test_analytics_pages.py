@@ -258,6 +258,7 @@ def measure(client, count_queries, url):
     return counted["n"]
 
 
+@pytest.mark.query_budget
 def test_dashboard_issues_a_fixed_number_of_statements(client, auth, make_user, count_queries):
     small = build_dataset(seed=31, members=30, generals=1, branches_per=(3, 3), tag="S")
     large = build_dataset(seed=32, members=300, generals=6, branches_per=(4, 4), tag="L")

@@ -28,7 +28,7 @@ from tests.analytics.conftest import (TODAY, add_assignment, add_attendance, add
     ({"year": "2025", "quarter": "4"}, Period("quarter", date(2025, 10, 1), date(2025, 12, 31))),
     ({"year": "2025", "quarter": "3", "month": "1"}, Period("quarter", date(2025, 7, 1), date(2025, 9, 30))),
 ])
-def test_period_from_args(args, expected):
+def test_period_from_args(app, args, expected):
     period = Period.from_args(MultiDict(args))
     assert period == expected
     assert period.number == (int(args["quarter"]) if "quarter" in args else int(args["month"]))
@@ -37,7 +37,7 @@ def test_period_from_args(args, expected):
 @pytest.mark.parametrize("args", [{}, {"month": "13"}, {"month": "0"}, {"month": "x"}, {"quarter": "5"},
                                   {"quarter": "0", "month": ""}, {"year": "0"}, {"year": "-5"}, {"year": "99999"},
                                   {"year": "abc"}])
-def test_period_defaults_to_the_current_month(args):
+def test_period_defaults_to_the_current_month(app, args):
     period = Period.from_args(MultiDict(args))
     assert period.kind == "month"
     assert (period.start.year, period.start.month) == (TODAY.year, TODAY.month)
@@ -45,7 +45,7 @@ def test_period_defaults_to_the_current_month(args):
     assert period.end.month == TODAY.month
 
 
-def test_period_keeps_a_valid_year_with_a_bad_month():
+def test_period_keeps_a_valid_year_with_a_bad_month(app):
     period = Period.from_args(MultiDict({"year": "2022", "month": "13"}))
     assert period.start == date(2022, TODAY.month, 1)
 

@@ -70,19 +70,6 @@ def own(org, **filters) -> queries.Figures:
     return queries.tree_figures(org, Filters(**filters)).own.get(org.id, queries.Figures())
 
 
-def publish_course(author, reviewer, lessons=2, title="党章学习", hours=2) -> Course:
-    """A course of article lessons, written and approved through the authoring and review services."""
-    course = authoring.create_course(author, title, hours=hours)
-    authoring.add_chapter(course, author, "第一章")
-    for index in range(lessons):
-        authoring.add_lesson(course, author, 0, f"第{index + 1}课", LessonKind.ARTICLE, body="学习内容")
-    db.session.commit()
-    review.submit_for_review(course, author)
-    review.approve(course, reviewer)
-    db.session.commit()
-    return course
-
-
 def course_quiz(author, reviewer, course=None):
     """A published one-question quiz (answer "A"), the final quiz of `course` when given."""
     bank = banks.create_bank(author, "党章题库")
@@ -133,23 +120,14 @@ def year_hours(member):
 
 
 @pytest.fixture
-def author(make_user):
-    return make_user(roles=["author"], real_name="作者")
-
-
-@pytest.fixture
-def reviewer(make_user):
-    return make_user(roles=["reviewer"], real_name="审核员")
-
-
-@pytest.fixture
 def admin(make_user):
     return make_user(roles=["admin"], real_name="管理员")
 
 
 @pytest.fixture
-def course(author, reviewer):
-    return publish_course(author, reviewer)
+def course(author, make_course):
+    """A published course of two article lessons, written and approved through the services."""
+    return make_course(author, lessons=2, hours=2)
 
 
 @pytest.fixture

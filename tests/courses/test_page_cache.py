@@ -46,6 +46,7 @@ def without_token(html: str) -> str:
     return TOKEN.sub("", html)
 
 
+@pytest.mark.query_budget
 def test_an_unchanged_page_is_served_again_in_one_statement(client, auth, member, assigned, count_queries):
     auth.login(member)
     first = page(client)
@@ -68,19 +69,32 @@ def test_the_members_own_learning_renews_their_page(client, auth, member, assign
     assert "已完成 3.5 / 应修 32" in page(client)
 
 
-def test_one_members_learning_leaves_the_others_pages_kept(client, app, auth, member, assigned, make_user, tree,
-                                                           count_queries):
+def others_learn(other, course):
+    credit_study_hours(other, "base_session", 8, Decimal("2"), "基地学习")
+    learning.ensure_enrolment(other, course, EnrolmentSource.ASSIGNED)
+    db.session.commit()
+
+
+def test_one_members_learning_leaves_the_others_pages_kept(client, auth, member, assigned, make_user, tree):
+    other = make_user(tree["a1"], real_name="另一党员")
+    auth.login(member)
+    before = page(client)
+    others_learn(other, assigned)
+    assert without_token(page(client)) == without_token(before)
+    versions = dict(db.session.execute(select(PageVersion.scope, PageVersion.version)).all())
+    assert versions.get(other.id, 0) > 0 and member.id not in versions
+
+
+@pytest.mark.query_budget
+def test_a_page_kept_through_another_members_learning_is_served_in_one_statement(
+        client, auth, member, assigned, make_user, tree, count_queries):
     other = make_user(tree["a1"], real_name="另一党员")
     auth.login(member)
     page(client)
-    credit_study_hours(other, "base_session", 8, Decimal("2"), "基地学习")
-    learning.ensure_enrolment(other, assigned, EnrolmentSource.ASSIGNED)
-    db.session.commit()
+    others_learn(other, assigned)
     with count_queries() as counted:
         page(client)
     assert counted["n"] == 1  # kept: only the member's row with the counters
-    versions = dict(db.session.execute(select(PageVersion.scope, PageVersion.version)).all())
-    assert versions.get(other.id, 0) > 0 and member.id not in versions
 
 
 def test_assignments_and_new_revisions_renew_every_page(client, auth, member, assigned, author, make_course,
@@ -179,10 +193,9 @@ def test_the_store_keeps_at_most_the_configured_pages(app, member, assigned, mak
     assert list(app.extensions[page_cache.STORE]) == [other.id]
 
 
-def test_on_postgresql_the_page_reads_outside_a_transaction_and_hands_back_a_clean_connection(
-        client, auth, member, assigned):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite starts no transaction for reads anyway")
+@pytest.mark.query_budget
+@pytest.mark.postgresql_only  # SQLite starts no transaction for reads anyway
+def test_on_postgresql_the_page_reads_outside_a_transaction(client, auth, member, assigned):
     auth.login(member)
     autocommit = []
 
@@ -194,6 +207,12 @@ def test_on_postgresql_the_page_reads_outside_a_transaction_and_hands_back_a_cle
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
     assert autocommit and all(autocommit)  # no BEGIN, no ROLLBACK: two round trips fewer
+
+
+@pytest.mark.postgresql_only
+def test_on_postgresql_the_page_hands_back_a_connection_in_transaction_mode(client, auth, member, assigned):
+    auth.login(member)
+    page(client)
     db.session.remove()
-    with db.engine.connect() as connection:  # the pooled connection is back to transactions
+    with db.engine.connect() as connection:  # whatever the page did, the pooled connection is back to transactions
         assert connection.connection.dbapi_connection.autocommit is False

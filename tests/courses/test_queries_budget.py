@@ -7,6 +7,8 @@ from courses.services import assignment, authoring, learning
 from learning_app.extensions import db
 from tests.courses.helpers import fresh
 
+pytestmark = pytest.mark.query_budget
+
 KINDS = ["article", "video", "images", "attachment", "document"]
 
 

@@ -116,6 +116,7 @@ def test_an_unknown_code_still_reads_as_a_sentence(client, admin):
     assert "其他操作（mystery.thing）" in page_of(client)
 
 
+@pytest.mark.query_budget
 def test_the_page_costs_the_same_queries_for_one_row_as_for_fifty(client, tree, admin, count_queries):
     def cost():
         with count_queries() as counted:

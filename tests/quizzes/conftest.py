@@ -1,24 +1,11 @@
-"""Factories for the quizzes tests: banks, reviewed questions and published quizzes built through the services."""
+"""Factories for the quizzes tests: banks, reviewed questions and published quizzes built through the services.
+(Authors, reviewers and `make_course` are shared: tests/conftest.py.)"""
 import pytest
-from sqlalchemy import update
 
-from courses.models import Course, LessonKind
-from courses.services import authoring as course_authoring
-from courses.services import review as course_review
 from learning_app.extensions import db
 from quizzes.models import Question
 from quizzes.services import banks, quizzes
 from tests.quizzes.helpers import parsed_question
-
-
-@pytest.fixture
-def author(make_user):
-    return make_user(roles=["author"], real_name="出题人")
-
-
-@pytest.fixture
-def reviewer(make_user):
-    return make_user(roles=["reviewer"], real_name="审题人")
 
 
 @pytest.fixture
@@ -84,29 +71,3 @@ def make_quiz(app):
         db.session.commit()
         return quiz
     return factory
-
-
-@pytest.fixture
-def make_course(app, reviewer):
-    """make_course(author, lessons=1, **fields) -> a published Course with article lessons (reading_seconds 60)."""
-    made = []
-
-    def factory(course_author, lessons=1, title="党章学习", **fields):
-        course = course_authoring.create_course(course_author, title, **fields)
-        course_authoring.add_chapter(course, course_author, "第一章")
-        for index in range(lessons):
-            course_authoring.add_lesson(course, course_author, 0, f"第{index + 1}课", LessonKind.ARTICLE,
-                                        body="学习党章的内容")
-        db.session.commit()
-        course_review.submit_for_review(course, course_author)
-        course_review.approve(course, reviewer)
-        db.session.commit()
-        made.append(course)
-        return course
-
-    yield factory
-    if made:
-        # course <-> course_revision point at each other: clear the pointers so drop_all can run.
-        db.session.rollback()
-        db.session.execute(update(Course).values(published_revision_id=None, working_revision_id=None))
-        db.session.commit()

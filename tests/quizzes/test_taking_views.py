@@ -469,6 +469,7 @@ def test_json_responses_are_json(client, auth, member, quiz_of_each):
 
 # --- query budget ------------------------------------------------------------------------------------
 
+@pytest.mark.query_budget
 def test_the_attempt_page_costs_the_same_for_few_or_many_questions(client, auth, member, author, bank,
                                                                    make_question, make_quiz, count_queries):
     def queries_for(count):
@@ -500,6 +501,7 @@ def record_statements(action):
     return statements
 
 
+@pytest.mark.query_budget
 def test_autosave_takes_two_statements_then_one(client, auth, member, author, bank, make_question, make_quiz):
     # The request an exam sends most: the attempt's questions the first time, and one UPDATE that
     # locks the attempt and checks that it is the member's and open and that their account may
@@ -573,30 +575,50 @@ def test_autosave_explains_a_refusal_in_the_members_language(client, auth, membe
     assert stored_responses(attempt_id) == {0: "A"}
 
 
-def test_on_postgresql_autosave_stores_with_one_statement_alone_and_goes_the_full_way_in_a_transaction(
-        client, auth, member, author, bank, make_question, make_quiz):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite starts no transaction for reads anyway, and serialises writers")
-    quiz = make_quiz(author, make_question(bank, "single"))
-    auth.login(member)
-    attempt_id = start(client, quiz)
-    seen = []
+def autosaves_seen(client, attempt_id, *responses):
+    """[(status, [(autocommit, statement), ...]) for each response autosaved]."""
+    seen, results = [], []
 
     def record(conn, cursor, statement, parameters, context, executemany):
         seen.append((conn.connection.dbapi_connection.autocommit, statement.lower()))
     event.listen(db.engine, "before_cursor_execute", record)
     try:
-        assert autosave(client, attempt_id, 0, "A").status_code == 200
-        quick = list(seen)
-        seen.clear()
-        assert autosave(client, attempt_id, 0, "no such option").status_code == 409
+        for response in responses:
+            status = autosave(client, attempt_id, 0, response).status_code
+            results.append((status, list(seen)))
+            seen.clear()
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
-    assert all(autocommit for autocommit, _ in quick)  # no BEGIN or COMMIT round trips
-    locking = [autocommit for autocommit, statement in seen if statement.endswith("for update of attempt")]
+    return results
+
+
+@pytest.mark.postgresql_only  # SQLite starts no transaction for reads anyway, and serialises writers
+def test_on_postgresql_autosave_stores_with_one_statement_alone_and_goes_the_full_way_in_a_transaction(
+        client, auth, member, author, bank, make_question, make_quiz):
+    # A guard named in learning_app/fast_paths.py: the full way locks the attempt inside a transaction.
+    quiz = make_quiz(author, make_question(bank, "single"))
+    auth.login(member)
+    attempt_id = start(client, quiz)
+    (stored, _quick), (refused, full) = autosaves_seen(client, attempt_id, "A", "no such option")
+    assert (stored, refused) == (200, 409)
+    locking = [autocommit for autocommit, statement in full if statement.endswith("for update of attempt")]
     assert locking == [False]  # the lock is held until the transaction ends
+    assert stored_responses(attempt_id) == {0: "A"}
 
 
+@pytest.mark.query_budget
+@pytest.mark.postgresql_only
+def test_on_postgresql_the_quick_autosave_sends_no_begin_or_commit(client, auth, member, author, bank,
+                                                                   make_question, make_quiz):
+    quiz = make_quiz(author, make_question(bank, "single"))
+    auth.login(member)
+    attempt_id = start(client, quiz)
+    [(status, quick)] = autosaves_seen(client, attempt_id, "A")
+    assert status == 200
+    assert quick and all(autocommit for autocommit, _ in quick)  # no BEGIN or COMMIT round trips
+
+
+@pytest.mark.query_budget
 def test_a_passed_submit_is_graded_in_six_statements(client, auth, member, author, bank, make_question, make_quiz):
     # The member, the attempt with its quiz, closing it, its answers and questions, and the two UPDATEs
     # of grading. The quiz is not loaded again, not even for its course: a standalone quiz counts
