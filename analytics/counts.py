@@ -19,7 +19,8 @@ rebuild from scratch after every kind of change.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 from sqlalchemy import Integer, and_, case, cast, delete, func, insert, inspect, select, text, true
 from sqlalchemy.dialects import postgresql, sqlite
@@ -32,8 +33,14 @@ from learning_app.signals import tree_paths_changed, tree_paths_changing
 from learning_app.timezones import local_date
 from quizzes.models import Attempt, Quiz
 
-from .models import (CompletionDayCount, CourseProgressCount, HoursBinCount, MemberCount, MemberYearHours,
-                     SubtreeCompletionDayCount)
+from .models import (
+    CompletionDayCount,
+    CourseProgressCount,
+    HoursBinCount,
+    MemberCount,
+    MemberYearHours,
+    SubtreeCompletionDayCount,
+)
 from .queries import HOURS_BIN, covered_pairs, required_hours
 
 EVERYTHING = ("all", None, None)

@@ -29,9 +29,9 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from learning_app.change_tracker import Watcher
+from learning_app.fast_paths import values_read_with_page
 from learning_app.kept import keep
 from learning_app.models import Organization, RoleGrant, User
-from learning_app.fast_paths import values_read_with_page
 from learning_app.timezones import local_today
 
 from .models import Assignment, Course, CourseRevision, Enrolment, Lesson, PageVersion, StudyHoursEntry

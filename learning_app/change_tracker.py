@@ -36,10 +36,11 @@ tests/learning_app/test_change_tracker.py shows it catching raw writes, and the 
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Callable, Hashable, Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session

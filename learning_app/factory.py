@@ -39,15 +39,16 @@ def create_app(config=None, **overrides):
     security.init_app(app)
     static_files.init_app(app)
 
+    from analytics.views import bp as analytics_bp
+    from courses.bases.views import bp as bases_bp
+    from courses.views import bp as courses_bp
+    from quizzes.views import bp as quizzes_bp
+
+    from .audit.views import bp as audit_bp
     from .auth.views import bp as auth_bp
     from .main.views import bp as main_bp
     from .orgs.views import bp as orgs_bp
     from .people.views import bp as people_bp
-    from .audit.views import bp as audit_bp
-    from courses.bases.views import bp as bases_bp
-    from courses.views import bp as courses_bp
-    from analytics.views import bp as analytics_bp
-    from quizzes.views import bp as quizzes_bp
     for blueprint in (main_bp, auth_bp, orgs_bp, people_bp, audit_bp, courses_bp, bases_bp, quizzes_bp,
                       analytics_bp):
         app.register_blueprint(blueprint)
@@ -56,6 +57,7 @@ def create_app(config=None, **overrides):
     # they act before a commit (learning_app/change_tracker.py says how, and what must hold).
     from analytics import counts
     from courses import page_cache
+
     from . import change_tracker
     change_tracker.init_app(app, page_cache.WATCHER, counts.WATCHER)
     page_cache.init_app(app)

@@ -20,8 +20,8 @@ supervisor_b (a member of B1, supervises general branch B).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from flask import url_for
 

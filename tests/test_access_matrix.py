@@ -114,7 +114,8 @@ def _build_side(side, general, branch, member, supervisor, author, reviewer):
         # Text only branch A's (or B's) insiders may see: it must never appear on the other side's pages.
         # (The bank's question is not among them: banks are the author's, not a branch's, and daily practice
         # draws from every bank whose audience includes the member.)
-        "private_text": [f"{marker}课程", f"{marker}第一课", f"{marker}学习内容", f"{marker}测验", f"{marker}教育基地", f"{marker}地址", f"{marker}现场学习", f"{marker}学习站",
+        "private_text": [f"{marker}课程", f"{marker}第一课", f"{marker}学习内容", f"{marker}测验", f"{marker}教育基地",
+                         f"{marker}地址", f"{marker}现场学习", f"{marker}学习站",
                          f"{marker}通知", f"{marker}集中学习", "甲方党员" if side == "A" else "乙方党员"],
     }
 
@@ -149,8 +150,10 @@ def build_world(upload_dir, text=""):
         "admin": user("admin", a1, "管理员", roles=["admin"]),
     }
     db.session.commit()
-    a = _build_side(text + "A", general_a, a1, users["member_a"], users["supervisor_a"], users["author"], users["reviewer"])
-    b = _build_side(text + "B", general_b, b1, users["member_b"], users["supervisor_b"], users["author"], users["reviewer"])
+    a = _build_side(text + "A", general_a, a1, users["member_a"],
+                     users["supervisor_a"], users["author"], users["reviewer"])
+    b = _build_side(text + "B", general_b, b1, users["member_b"],
+                     users["supervisor_b"], users["author"], users["reviewer"])
     return {"A": a, "B": b, "users": {kind: account.login_id for kind, account in users.items()},
             "upload_dir": str(upload_dir)}
 

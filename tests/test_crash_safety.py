@@ -215,7 +215,8 @@ def test_acknowledged_work_survives_sigkill(tmp_path):
             lost = {key: value for key, value in acknowledged["answers"].items()
                     if saved.get(key) not in (value, acknowledged["in_flight"].get(key))}
             attended = set(db.session.scalars(select(User.login_id).join(Attendance, Attendance.user_id == User.id)))
-            completed = set(db.session.scalars(select(User.login_id).join(LessonProgress, LessonProgress.user_id == User.id)
+            completed = set(db.session.scalars(select(User.login_id)
+                                        .join(LessonProgress, LessonProgress.user_id == User.id)
                                                .where(LessonProgress.completed_at.is_not(None))))
             db.engine.dispose()
         assert lost == {}

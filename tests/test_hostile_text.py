@@ -49,9 +49,9 @@ def test_payloads_are_inert_on_every_page(app, tmp_path, payload):
 def test_filenames_comments_and_questions_are_inert(app, tmp_path, make_org, make_user, payload):
     import io
 
+    from courses.models import FileKind, LessonKind
     from courses.services import authoring, review
     from courses.uploads import save_upload
-    from courses.models import FileKind, LessonKind
     from quizzes.importers import ParsedQuestion, make_options
     from quizzes.services import banks
     from tests.courses.helpers import fixture_bytes

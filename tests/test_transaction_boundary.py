@@ -186,7 +186,6 @@ def test_a_command_prints_the_refusal_and_exits_1(app):
 
     from learning_app.transactions import committing_command
     with app.app_context():
-        with pytest.raises(click.ClickException, match="not allowed"):
-            with committing_command():
-                _create("戊党委", RuleError("not allowed"))()
+        with pytest.raises(click.ClickException, match="not allowed"), committing_command():
+            _create("戊党委", RuleError("not allowed"))()
         assert _org_named("戊党委") is None

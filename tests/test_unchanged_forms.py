@@ -14,10 +14,10 @@ its first option. The class guard:
   the database must be exactly as before: no row added, removed or changed (no audit entry, no new
   revision, not even a timestamp).
 """
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Callable
 from urllib.parse import urlparse
 
 import pytest
@@ -191,7 +191,7 @@ def _forms_on_pages(app, w):
     found = []
     for visitor in CRAWLERS:
         client = _log_in(app, w, visitor)
-        for endpoint, row in ACCESS_MATRIX.items():
+        for _endpoint, row in ACCESS_MATRIX.items():
             if row.method != "GET" or row.outcome(visitor) != 200:
                 continue
             with app.test_request_context():

@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from learning_app.transactions import RuleError
 from learning_app.audit.services import record_audit
 from learning_app.extensions import db
 from learning_app.models import Role, utcnow
 from learning_app.timezones import as_utc
+from learning_app.transactions import RuleError
 
 from ..models import Course, EnrolmentSource, LessonProgress
 from ..services.learning import check_course_completion, ensure_enrolment

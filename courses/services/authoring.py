@@ -5,10 +5,10 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 
-from learning_app.transactions import RuleError
 from learning_app.audit.services import record_audit
 from learning_app.changes import changed_fields
 from learning_app.extensions import db
+from learning_app.transactions import RuleError
 
 from ..models import (
     Chapter,

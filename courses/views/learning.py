@@ -6,10 +6,10 @@ from flask import abort, current_app, jsonify, redirect, render_template, reques
 from flask_login import current_user, login_required
 
 from learning_app.extensions import db
+from learning_app.fast_paths import serves_kept_page
 from learning_app.i18n import gettext as _
 from learning_app.i18n import ngettext, request_translations
 from learning_app.orgs.queries import path_labels, whole_tree
-from learning_app.fast_paths import serves_kept_page
 from learning_app.permissions import member_required, people_manager_required
 from learning_app.templating import format_hours
 from learning_app.timezones import local_today

@@ -2,11 +2,11 @@
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, select, update
 
-from ..transactions import RuleError
 from ..audit.services import record_audit
 from ..extensions import db
 from ..models import Organization, OrgKind, RoleGrant, User
 from ..signals import tree_paths_changed, tree_paths_changing
+from ..transactions import RuleError
 
 
 class OrgRuleError(RuleError):

@@ -2,12 +2,12 @@
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..transactions import RuleError
 from ..audit.services import record_audit
 from ..auth.services import end_sign_ins
 from ..extensions import db
 from ..models import Organization, OrgKind, Role, RoleGrant, User, utcnow
 from ..security import hash_password, new_one_time_password
+from ..transactions import RuleError
 
 
 class PeopleRuleError(RuleError):

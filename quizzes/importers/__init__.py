@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from learning_app.spreadsheets import binary_stream, text_encoding, text_reader
-from learning_app.transactions import RuleError
 
 from . import aiken, gift, table
 from .common import MAX_QUESTION_CHARS, MAX_QUESTIONS, ParsedQuestion, QuestionImportError, make_options

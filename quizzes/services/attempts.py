@@ -22,9 +22,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from courses.services.learning import check_course_completion
 from learning_app.extensions import db
+from learning_app.fast_paths import signed_in_user_may_act
 from learning_app.kept import keep
 from learning_app.models import utcnow
-from learning_app.fast_paths import signed_in_user_may_act
 from learning_app.security import sign_in_parameters
 from learning_app.timezones import as_utc
 from learning_app.transactions import RuleError

@@ -4,11 +4,11 @@ from types import SimpleNamespace
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from learning_app.transactions import RuleError
 from learning_app.audit.services import record_audit
 from learning_app.changes import changed_fields
 from learning_app.extensions import db
 from learning_app.models import Role, utcnow
+from learning_app.transactions import RuleError
 
 from ..importers import ParsedQuestion
 from ..models import Question, QuestionBank, QuestionStatus, QuestionTag, QuestionType

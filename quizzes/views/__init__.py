@@ -7,10 +7,10 @@ from learning_app.models import Role
 from learning_app.signals import demo_seeded
 from learning_app.templating import add_home_panel, add_navigation
 
+from ..cli import import_questions_command
 from ..completion import final_quizzes_passed
 from ..demo import seed_demo_quiz
 from ..services.practice import practice_summary
-from ..cli import import_questions_command
 from .formatting import option_shares, plain_options, response_text, status_label, type_label
 
 bp = Blueprint("quizzes", __name__, url_prefix="/quizzes", template_folder="../templates")

@@ -4,8 +4,7 @@ import secrets
 import shutil
 from pathlib import Path
 
-from flask import (Response, abort, current_app, flash, redirect, render_template, request, session,
-                   url_for)
+from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required

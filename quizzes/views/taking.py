@@ -3,10 +3,10 @@ from flask import jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from learning_app.fast_paths import checks_user_in_statement, ensure_transaction, signed_in_user
 from learning_app.models import utcnow
 from learning_app.permissions import member_required
 from learning_app.timezones import as_utc
-from learning_app.fast_paths import checks_user_in_statement, ensure_transaction, signed_in_user
 from learning_app.transactions import committing, run_write, write_and_redirect
 
 from .. import queries

@@ -9,7 +9,7 @@ earliest deadline is before today and the course is not completed. Meeting the h
 ledger adds up to at least YEARLY_STUDY_HOURS[position].
 """
 from collections import Counter, defaultdict
-from datetime import timezone
+from datetime import UTC
 from decimal import Decimal
 from math import floor
 from zoneinfo import ZoneInfo
@@ -27,12 +27,12 @@ from quizzes.models import Attempt, AttemptStatus
 def local_day(moment):
     """The calendar day in the organisation's zone: a completion at 23:30 UTC is tomorrow in Beijing."""
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return naive_utc(moment).replace(tzinfo=timezone.utc).astimezone(zone).date()
+    return naive_utc(moment).replace(tzinfo=UTC).astimezone(zone).date()
 
 
 def naive_utc(moment):
     if moment is not None and moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment
 
 
@@ -98,9 +98,7 @@ class World:
         day = local_day(enrolment.completed_at)
         if filters.date_from and day < filters.date_from:
             return False
-        if filters.date_to and day > filters.date_to:
-            return False
-        return True
+        return not (filters.date_to and day > filters.date_to)
 
     def hours(self, user, year):
         return sum((e.hours for e in self.ledger if e.user_id == user.id and e.year == year), Decimal(0))

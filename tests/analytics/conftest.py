@@ -16,7 +16,7 @@ import random
 from collections import defaultdict
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -25,14 +25,42 @@ from flask import has_app_context
 from sqlalchemy import inspect, select
 
 from config import Config
-from courses.bases.models import (Attendance, Base, BaseSession, CollectiveAttendance, CollectiveStudy, Notice,
-                                  NoticeStatus, Site)
-from courses.models import (Assignment, Chapter, Course, CourseRevision, Enrolment, EnrolmentSource, Lesson,
-                            LessonKind, RevisionStatus, StudyHoursEntry, encode_set, in_set)
+from courses.bases.models import (
+    Attendance,
+    Base,
+    BaseSession,
+    CollectiveAttendance,
+    CollectiveStudy,
+    Notice,
+    NoticeStatus,
+    Site,
+)
+from courses.models import (
+    Assignment,
+    Chapter,
+    Course,
+    CourseRevision,
+    Enrolment,
+    EnrolmentSource,
+    Lesson,
+    LessonKind,
+    RevisionStatus,
+    StudyHoursEntry,
+    encode_set,
+    in_set,
+)
 from learning_app.extensions import db
 from learning_app.models import MemberCategory, Organization, OrgKind, PositionLevel, User
-from quizzes.models import (Attempt, AttemptAnswer, AttemptStatus, Question, QuestionBank, QuestionStatus,
-                            QuestionType, Quiz)
+from quizzes.models import (
+    Attempt,
+    AttemptAnswer,
+    AttemptStatus,
+    Question,
+    QuestionBank,
+    QuestionStatus,
+    QuestionType,
+    Quiz,
+)
 from tests.conftest import read_only
 
 # The organisation's today (the app counts days from local midnight), not the server's.
@@ -42,7 +70,7 @@ _ids = itertools.count(1)
 
 
 def utc(year, month, day, hour=10, minute=0):
-    return datetime(year, month, day, hour, minute, tzinfo=timezone.utc)
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 # --- single rows -------------------------------------------------------------------------------------
@@ -73,7 +101,7 @@ def add_course(author, title, lessons=3, optional=0, hours="2.0") -> Course:
     db.session.add(course)
     db.session.flush()
     revision = CourseRevision(course_id=course.id, number=1, status=RevisionStatus.PUBLISHED, title=title,
-                              hours=Decimal(hours), published_at=datetime.now(timezone.utc))
+                              hours=Decimal(hours), published_at=datetime.now(UTC))
     db.session.add(revision)
     db.session.flush()
     chapter = Chapter(revision_id=revision.id, position=0, title="第一章")
@@ -146,7 +174,7 @@ def add_attempt(quiz, user, number, questions, answer_scores, status=AttemptStat
     if status != AttemptStatus.IN_PROGRESS:
         attempt.open_slot = None  # an explicit None at insert would get the column default (1)
         db.session.flush()
-    for position, (question, value) in enumerate(zip(questions, answer_scores)):
+    for position, (question, value) in enumerate(zip(questions, answer_scores, strict=False)):
         db.session.add(AttemptAnswer(attempt_id=attempt.id, position=position, question_id=question.id,
                                      response="A", score=value if status != AttemptStatus.IN_PROGRESS else None,
                                      points=question.points))
@@ -247,7 +275,7 @@ def _covered(user, assignments):
 def build_dataset(seed=1, members=150, generals=3, branches_per=(2, 4), tag="D") -> Dataset:
     """A seeded random organisation (see the module docstring); committed."""
     rng = random.Random(seed)
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     committee = add_org(f"{tag}党委", "committee")
     general_nodes, branches = [], []
     for g in range(1, generals + 1):
@@ -286,7 +314,7 @@ def build_dataset(seed=1, members=150, generals=3, branches_per=(2, 4), tag="D")
                    add_assignment(courses[1], general_nodes[0], categories=[MemberCategory.FULL],
                                   deadline=TODAY + timedelta(days=30))]
     nodes = [committee, sub, *general_nodes, *branches]
-    for k in range(8):
+    for _k in range(8):
         cats = rng.sample(list(MemberCategory), rng.randint(1, 2)) if rng.random() < 0.4 else []
         poss = rng.sample(list(PositionLevel), rng.randint(1, 2)) if rng.random() < 0.3 else []
         deadline = rng.choice([None, TODAY, TODAY - timedelta(days=rng.randint(1, 90)),

@@ -1,7 +1,6 @@
 """The dashboard page: drill-down, figure JSON that cannot break out of its script tag, empty states,
 exports (headers, organisation path, formula-safe cells) and a fixed SQL budget."""
 import io
-import json
 import re
 from datetime import date
 from urllib.parse import parse_qs, urlparse
@@ -13,11 +12,11 @@ from analytics import queries
 from analytics.filters import Filters
 from learning_app.extensions import db
 from tests.analytics.conftest import add_assignment, add_course, add_hours, add_member, build_dataset
-from tests.analytics.helpers import (CHARTS, breadcrumb, chart_json, csv_rows, drawn_charts, empty_charts,
-                                     xlsx_rows)
+from tests.analytics.helpers import CHARTS, breadcrumb, chart_json, csv_rows, drawn_charts, empty_charts, xlsx_rows
 
 LIST_HEADER = ["组织", "姓名", "登录号", "手机号", "课程", "截止日期", "本年学时", "应修学时"]
-BRANCH_HEADER = ["组织", "党员人数", "指派人次", "已开始", "已完成", "完成率(%)", "逾期", "学时达标人数", "学时达标率(%)"]
+BRANCH_HEADER = ["组织", "党员人数", "指派人次", "已开始", "已完成",
+                 "完成率(%)", "逾期", "学时达标人数", "学时达标率(%)"]
 
 
 # --- drill-down ---------------------------------------------------------------------------------------
@@ -240,7 +239,7 @@ def test_branch_table_matches_the_figures(client, auth, make_dataset, make_user)
     assert [row[0] for row in rows[1:]] == [
         " / ".join(n.name for n in data.orgs if node.is_within(n) and n.is_within(data.generals[1]))
         for node in tree.nodes]
-    for row, node in zip(rows[1:], tree.nodes):
+    for row, node in zip(rows[1:], tree.nodes, strict=True):
         figures = tree.total[node.id]
         assert row[1:5] == [figures.members, figures.assigned, figures.started, figures.completed]
         assert row[6:8] == [figures.overdue, figures.meeting_hours]

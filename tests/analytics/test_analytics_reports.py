@@ -10,10 +10,21 @@ from analytics.exports import Period
 from courses.bases.models import NoticeStatus
 from learning_app.extensions import db
 from learning_app.models import PositionLevel
-from tests.analytics.conftest import (TODAY, add_assignment, add_attendance, add_base, add_course, add_enrolment,
-                                      add_hours, add_member, add_notice, add_session, add_site, add_study, utc)
-
-
+from tests.analytics.conftest import (
+    TODAY,
+    add_assignment,
+    add_attendance,
+    add_base,
+    add_course,
+    add_enrolment,
+    add_hours,
+    add_member,
+    add_notice,
+    add_session,
+    add_site,
+    add_study,
+    utc,
+)
 
 # --- periods ------------------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ import csv
 import io
 import threading
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -16,8 +16,14 @@ from sqlalchemy import func, select
 from analytics import queries
 from analytics.counts import rebuild
 from analytics.filters import Filters
-from analytics.models import (CompletionDayCount, CourseProgressCount, HoursBinCount, MemberCount, MemberYearHours,
-                              SubtreeCompletionDayCount)
+from analytics.models import (
+    CompletionDayCount,
+    CourseProgressCount,
+    HoursBinCount,
+    MemberCount,
+    MemberYearHours,
+    SubtreeCompletionDayCount,
+)
 from courses.bases import services as bases
 from courses.models import Course, EnrolmentSource, LessonKind
 from courses.services import authoring, learning, review
@@ -33,7 +39,7 @@ from quizzes.services import attempts, banks, quizzes
 from tests.concurrency import on_postgres, run_at_once
 from tests.quizzes.helpers import parsed_question
 
-T0 = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 A1 = "党委/第一党总支/甲一党支部"  # branch paths of the `tree` fixture, as a roster names them
 B1 = "党委/第二党总支/乙一党支部"
 COUNT_TABLES = (CourseProgressCount, CompletionDayCount, MemberYearHours, SubtreeCompletionDayCount, MemberCount,
@@ -168,7 +174,7 @@ def test_an_enrolment_alone_counts_the_member_as_started(tree, member, course, a
 
 def test_completing_the_course_counts_it_on_the_local_day(tree, member, course, assigned):
     committee = tree["committee"]
-    late_evening_utc = datetime(2025, 3, 1, 23, 30, tzinfo=timezone.utc)  # 07:30 on 2 March in Beijing
+    late_evening_utc = datetime(2025, 3, 1, 23, 30, tzinfo=UTC)  # 07:30 on 2 March in Beijing
     read_lesson(member, course, course.published.lessons[0], late_evening_utc - timedelta(hours=1))
     db.session.commit()
     assert_counts_fresh()
@@ -421,9 +427,9 @@ def test_a_branch_move_and_a_learners_recount_in_that_branch_both_commit(app, tr
 # --- study hours -------------------------------------------------------------------------------------
 
 def test_crediting_study_hours_adds_to_the_members_year(tree, member):
-    credit_study_hours(member, "course", 1, "3.0", "党章学习", datetime(2025, 6, 1, 9, tzinfo=timezone.utc))
+    credit_study_hours(member, "course", 1, "3.0", "党章学习", datetime(2025, 6, 1, 9, tzinfo=UTC))
     # 1 January 07:30 in Beijing: the local year, not UTC's.
-    credit_study_hours(member, "course", 2, "1.5", "党史学习", datetime(2025, 12, 31, 23, 30, tzinfo=timezone.utc))
+    credit_study_hours(member, "course", 2, "1.5", "党史学习", datetime(2025, 12, 31, 23, 30, tzinfo=UTC))
     db.session.commit()
 
     assert_counts_fresh()
@@ -494,10 +500,9 @@ class Abandoned(Exception):
 def test_an_abandoned_outer_savepoint_does_not_lose_earlier_changes(tree, admin, make_user, course):
     member = make_user(tree["b1"])
     assign_course(admin, course, tree["general_b"])
-    with pytest.raises(Abandoned):
-        with db.session.begin_nested():
-            credit_study_hours(member, "course", course.id, "2.0", "党章学习", T0)  # its own savepoint inside
-            raise Abandoned
+    with pytest.raises(Abandoned), db.session.begin_nested():
+        credit_study_hours(member, "course", course.id, "2.0", "党章学习", T0)  # its own savepoint inside
+        raise Abandoned
     db.session.commit()
 
     assert_counts_fresh()

@@ -15,8 +15,19 @@ from analytics.filters import Filters
 from courses import queries as course_queries
 from learning_app import timezones
 from learning_app.extensions import db
-from tests.analytics.conftest import (add_assignment, add_attendance, add_base, add_course, add_enrolment,
-                                      add_member, add_notice, add_session, add_site, add_study, utc)
+from tests.analytics.conftest import (
+    add_assignment,
+    add_attendance,
+    add_base,
+    add_course,
+    add_enrolment,
+    add_member,
+    add_notice,
+    add_session,
+    add_site,
+    add_study,
+    utc,
+)
 
 LAST_EVENING = utc(2024, 3, 31, 15, 30)  # 23:30 on 31 March in Beijing
 NEXT_NIGHT = utc(2024, 3, 31, 16, 30)    # 00:30 on 1 April in Beijing

@@ -215,7 +215,8 @@ class Crawler:
             const box = el.getBoundingClientRect();
             if (box.right > window.innerWidth + 1 && box.width > 0) {
               return el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
-                + (el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\\s+/).join(".") : "")
+                + (el.className && typeof el.className === "string"
+                   ? "." + el.className.trim().split(/\\s+/).join(".") : "")
                 + " right=" + Math.round(box.right);
             }
           }

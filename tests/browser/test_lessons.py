@@ -2,7 +2,6 @@
 media lesson updated from the heartbeats, reading aloud where a Chinese voice exists, and 大字模式.
 Screenshots at 390×844 and 1366×768 go to test-artifacts/ for a person to look at."""
 import io
-import re
 from pathlib import Path
 
 import pytest

@@ -1,6 +1,6 @@
 """Issue 3's journey over HTTP: author -> reviewer -> supervisor -> member, hours credited once."""
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,7 +14,7 @@ from tests.courses.helpers import fixture_bytes
 
 class Clock:
     def __init__(self):
-        self.now = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+        self.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
     def __call__(self):
         return self.now

@@ -1,6 +1,6 @@
 """Learning: progress never outruns the wall clock, lessons and courses complete, hours are credited once."""
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,7 +15,7 @@ from courses.services.ledger import credit_study_hours
 from learning_app.extensions import db
 from tests.courses.helpers import fresh, location_path
 
-T0 = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
 
 def at(seconds):
@@ -109,7 +109,7 @@ def test_jittery_honest_heartbeats_are_credited_in_full(member, video_course):
     learner = Learner(member, video_course)
     token = learner.open(0, 0)
     moment = 0.0
-    for step, wait in enumerate([9.8, 10.3, 9.7, 10.2, 10.0, 9.9, 10.1, 10.0]):
+    for _step, wait in enumerate([9.8, 10.3, 9.7, 10.2, 10.0, 9.9, 10.1, 10.0]):
         moment += wait
         progress = learner.play(0, token, played=10, seconds=moment)  # the player says 10 s each time
     assert progress.credited_seconds == pytest.approx(80)
@@ -306,7 +306,7 @@ def test_course_completes_when_required_lessons_are_done_and_credits_once(member
     db.session.commit()
     assert len(ledger(member)) == 1
     assert enrolment(member, course).lessons_done == 3
-    assert fresh(record).completed_at.replace(tzinfo=timezone.utc) == at(118)
+    assert fresh(record).completed_at.replace(tzinfo=UTC) == at(118)
 
 
 def lose_the_completion(member, course):
@@ -350,7 +350,7 @@ def test_rebuild_counts_completes_courses_left_incomplete_and_credits_them(runne
     assert "1 course completions repaired" in result.output
     record = enrolment(member, course)
     assert record.completed_at is not None and record.lessons_done == 2
-    assert record.completed_at.replace(tzinfo=timezone.utc) == at(30)  # when the last lesson was done
+    assert record.completed_at.replace(tzinfo=UTC) == at(30)  # when the last lesson was done
     assert [(e.source_type, e.source_id) for e in ledger(member)] == [("course", course.id)]
     assert enrolment(member, other).completed_at is None and enrolment(member, other).lessons_done == 1
     again = runner.invoke(args=["rebuild-counts"])
@@ -499,7 +499,7 @@ def test_reading_over_http(client, auth, member, author, make_course):
 
 def test_hours_appear_on_record_and_my_learning(client, auth, member, author, make_course):
     course = fresh(make_course(author, lessons=["article"], reading_seconds=1, title="学时课程", hours=3.5))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     learning.open_lesson(member, course, course.published.lessons[0], EnrolmentSource.ELECTIVE, now=now)
     learning.report_reading(member, course, course.published.lessons[0],
                             fresh(db.session.scalar(select(LessonProgress))).view_token, now=now + timedelta(seconds=5))

@@ -92,7 +92,8 @@ def test_lesson_page_drops_other_courses_images(client, auth, author, two_course
     from courses.services import authoring
     first, own_a, second, own_b = two_courses
     key = fresh(second).working.lessons[0].key
-    authoring.update_lesson(second, author, key, body=f"![别人的](upload:{own_a.id})\n\n![自己的](upload:{own_b.id})\n\n"
+    authoring.update_lesson(second, author, key,
+                          body=f"![别人的](upload:{own_a.id})\n\n![自己的](upload:{own_b.id})\n\n"
                                                   "<script>alert(1)</script>[坏](javascript:alert(1))")
     db.session.commit()
     publish(first)

@@ -15,7 +15,8 @@ def member(tree, make_user):
 
 @pytest.fixture
 def course(author, make_course):
-    return make_course(author, lessons=[{"kind": "article", "title": "党章导读", "body": "## 第一版\n\n预备期为一年。"}])
+    return make_course(author, lessons=[{"kind": "article", "title": "党章导读",
+                                               "body": "## 第一版\n\n预备期为一年。"}])
 
 
 def lesson_page(client, course):

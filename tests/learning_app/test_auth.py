@@ -46,7 +46,8 @@ def test_protected_page_redirects_anonymous_to_login_with_next(client):
 
 def test_login_follows_only_local_next(tree, make_user, client):
     member = make_user(tree["a1"])
-    response = client.post("/auth/login?next=https://evil.example/", data={"login_id": member.login_id, "password": PASSWORD})
+    response = client.post("/auth/login?next=https://evil.example/",
+                           data={"login_id": member.login_id, "password": PASSWORD})
     assert response.location == "/"
 
 

@@ -94,9 +94,8 @@ def test_the_guard_catches_writes_that_bypass_the_tracker(member):
 
 @pytest.mark.writes_behind_tracker
 def test_the_guard_fails_where_the_write_runs(member):
-    with TrackerGuard() as guard, pytest.raises(BypassedTracker):
-        with db.engine.begin() as connection:
-            connection.execute(text("DELETE FROM role_grant WHERE user_id = :id"), {"id": member.id})
+    with TrackerGuard() as guard, pytest.raises(BypassedTracker), db.engine.begin() as connection:
+        connection.execute(text("DELETE FROM role_grant WHERE user_id = :id"), {"id": member.id})
     assert len(guard.bypasses) == 1
 
 

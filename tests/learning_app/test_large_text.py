@@ -1,5 +1,6 @@
 """大字模式: chosen once, kept on the account for every device; larger text and a simpler home page."""
 import re
+
 import pytest
 
 from tests.conftest import PASSWORD, Auth
@@ -32,7 +33,7 @@ def test_turned_on_in_one_client_it_shows_in_another_of_the_same_member_only(app
     # The quick toggle in the footer of every page: a plain POST form, back to the page it was on.
     page = phone.get("/courses/my").get_data(as_text=True)
     form = toggle_form(page)
-    assert ("large_text", "on") == form.submitter
+    assert form.submitter == ("large_text", "on")
     response = phone.post("/large-text", data=dict(form.data()))
     assert response.status_code == 302 and response.location.rstrip("?") == "/courses/my"
 

@@ -1,6 +1,6 @@
 """Plain helpers shared by the quizzes tests."""
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -8,7 +8,7 @@ from learning_app.extensions import db
 from quizzes.importers import ParsedQuestion, make_options
 from quizzes.models import Attempt
 
-T0 = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
 
 def at(seconds=0, minutes=0, days=0):

@@ -12,8 +12,7 @@ from courses.services import learning
 from learning_app.extensions import db
 from learning_app.models import User
 from learning_app.timezones import as_utc
-from quizzes.models import (Attempt, AttemptAnswer, AttemptStatus, GradingMethod, Question, QuestionStatus,
-                            ReviewPolicy)
+from quizzes.models import Attempt, AttemptAnswer, AttemptStatus, GradingMethod, Question, QuestionStatus, ReviewPolicy
 from quizzes.services import attempts, banks, quizzes
 from quizzes.services.attempts import GRACE, AttemptError
 from tests.concurrency import on_postgres, run_at_once
@@ -33,7 +32,7 @@ def mixed_quiz(author, bank, make_question, make_quiz):
 
 
 def answer_all(user, attempt, questions, responses, now):
-    for question, response in zip(questions, responses):
+    for question, response in zip(questions, responses, strict=False):
         attempts.save_answer(user, attempt, answer_at(attempt, question).position, response, now=now)
 
 
@@ -181,7 +180,8 @@ def test_the_database_refuses_a_second_open_attempt(member, mixed_quiz):
     assert "uq_attempt_open" in str(error.value) or "open_slot" in str(error.value)
     db.session.rollback()
     # Closed attempts (open_slot NULL) do not count against it.
-    db.session.execute(insert(Attempt).execution_options(render_nulls=True), [{"quiz_id": quiz.id, "user_id": member.id, "number": n, "open_slot": None,
+    db.session.execute(insert(Attempt).execution_options(render_nulls=True),
+                       [{"quiz_id": quiz.id, "user_id": member.id, "number": n, "open_slot": None,
                                           "status": AttemptStatus.GRADED} for n in (2, 3)])
     db.session.commit()
     assert open_count(member, quiz) == 1

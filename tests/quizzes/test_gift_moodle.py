@@ -78,7 +78,8 @@ def test_moodle_html_export_is_turned_into_text(examples):
     assert first.explanation == "1921 年 7 月，中共一大在上海召开，宣告中国共产党成立。"
     duties = by_title(examples, "党员义务")
     assert duties.stem == "下列属于党员义务的有："
-    assert [o["text"] for o in duties.options] == ["认真学习马克思列宁主义", "贯彻执行党的基本路线", "只讲权利 不讲义务"]
+    assert [o["text"] for o in duties.options] == ["认真学习马克思列宁主义", "贯彻执行党的基本路线",
+                                                     "只讲权利 不讲义务"]
     assert by_title(examples, "党费").stem == "党员应当按期交纳党费 & 参加组织生活。"
     oath = by_title(examples, "入党誓词")
     assert (oath.type, oath.stem) == ("short_answer", "默写入党誓词的前两句。")  # the script and its text are gone

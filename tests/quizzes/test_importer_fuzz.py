@@ -42,7 +42,8 @@ def test_aiken_like_text(app, parts):
 def test_table_rows(app, rows, encoding):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["题型", "题干", "选项A", "选项B", "选项C", "选项D", "选项E", "选项F", "答案", "解析", "标签", "计分方式"])
+    writer.writerow(["题型", "题干", "选项A", "选项B", "选项C", "选项D",
+                     "选项E", "选项F", "答案", "解析", "标签", "计分方式"])
     writer.writerows(rows)
     _check(buffer.getvalue().encode(encoding, errors="ignore"), "questions.csv")
 

@@ -156,7 +156,7 @@ def read_text(data: bytes) -> str:
         return text.read()
 
 
-@pytest.mark.parametrize("data", ["党员学习".encode("utf-8"), "\ufeff党员学习".encode("utf-8"),
+@pytest.mark.parametrize("data", ["党员学习".encode(), "\ufeff党员学习".encode("utf-8"),
                                   "党员学习".encode("gbk"), "党员学习".encode("gb18030")])
 def test_text_reads_utf8_with_or_without_bom_and_gbk(data):
     assert read_text(data) == "党员学习"
@@ -186,7 +186,8 @@ def test_gift_single_choice_with_title_at_the_end_of_the_stem():
 
 
 def test_gift_answer_block_inside_the_stem_leaves_a_placeholder():
-    [chinese, english] = gift("中国共产党成立于{=1921 ~1919}年。\n\nMoodle costs {~lots of money =nothing} to download.")
+    [chinese, english] = gift("中国共产党成立于{=1921 ~1919}年。\n\n"
+                             "Moodle costs {~lots of money =nothing} to download.")
     assert chinese.stem == "中国共产党成立于____年。"
     assert english.stem == "Moodle costs ____ to download."
 
@@ -516,7 +517,8 @@ def test_table_true_false_spellings(answer, expected):
     assert parse_questions(csv_file([row("判断题", "题", answer=answer)]), "q.csv")[0].answer is expected
 
 
-@pytest.mark.parametrize("answer", ["北京|北京市", "北京；北京市", "北京;北京市", " 北京 | 北京市 |", "北京|北京市|北京"])
+@pytest.mark.parametrize("answer", ["北京|北京市", "北京；北京市", "北京;北京市",
+                                    " 北京 | 北京市 |", "北京|北京市|北京"])
 def test_table_fill_in_accepted_answers(answer):
     assert parse_questions(csv_file([row("填空题", "题", answer=answer)]), "q.csv")[0].answer == ["北京", "北京市"]
 

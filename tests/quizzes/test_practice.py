@@ -1,6 +1,6 @@
 """每日一练: five questions a day from banks meant for the member, graded once, points and streak."""
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -235,7 +235,7 @@ def test_the_practice_day_follows_the_organisations_time_zone(member, bank, make
                                                               utc_hour, local_day):
     """Asia/Shanghai is UTC+8: the day changes at 16:00 UTC, whatever the server's own clock zone."""
     fill(bank, make_question, 2)
-    monkeypatch.setattr(timezones, "utcnow", lambda: datetime(2025, 3, 9, utc_hour, 30, tzinfo=timezone.utc))
+    monkeypatch.setattr(timezones, "utcnow", lambda: datetime(2025, 3, 9, utc_hour, 30, tzinfo=UTC))
     assert practice.local_today() == local_day
     practice_day = practice.todays_practice(member)
     practice.answer_practice(member, practice_day, {})

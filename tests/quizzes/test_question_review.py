@@ -10,8 +10,8 @@ from learning_app.models import AuditLog, User
 from quizzes.models import Question, QuestionStatus
 from quizzes.services import banks
 from quizzes.services.banks import QuestionRuleError
-from tests.conftest import Auth
 from tests.concurrency import on_postgres
+from tests.conftest import Auth
 from tests.quizzes.helpers import fresh, location, parsed_question
 
 

@@ -1,14 +1,23 @@
 """Authors over HTTP: banks and questions, importing, setting up and publishing quizzes, results and grading."""
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
 
 from learning_app.extensions import db
 from learning_app.timezones import as_utc
-from quizzes.models import (Attempt, AttemptStatus, GradingMethod, Question, QuestionBank, QuestionStatus, Quiz,
-                            QuizItem, ReviewPolicy)
+from quizzes.models import (
+    Attempt,
+    AttemptStatus,
+    GradingMethod,
+    Question,
+    QuestionBank,
+    QuestionStatus,
+    Quiz,
+    QuizItem,
+    ReviewPolicy,
+)
 from quizzes.services import attempts
 from tests.conftest import Auth
 from tests.quizzes.helpers import answer_at, at, fresh, location
@@ -106,7 +115,8 @@ def test_writing_a_question_makes_a_draft(login, author, bank):
     assert question.status == QuestionStatus.DRAFT and question.author_id == author.id
     assert question.type.value == "multiple" and question.answer == ["A", "B", "C"]
     assert question.partial_credit is True and question.tag_names == ["作风", "党章"]
-    assert [option["text"] for option in question.options] == ["理论联系实际", "密切联系群众", "批评与自我批评", "艰苦奋斗"]
+    assert [option["text"] for option in question.options] == ["理论联系实际", "密切联系群众",
+                                                                  "批评与自我批评", "艰苦奋斗"]
     assert client.get(f"/quizzes/banks/{bank.id}/questions/{question.id}").status_code == 200
 
 
@@ -129,7 +139,7 @@ def test_editing_a_weighted_question_keeps_the_weights_the_editor_cannot_show(lo
     question = make_question(bank, kind, published=False, options=options, weights=weights, answer=answer,
                              partial_credit=True)
     client = login(author)
-    fields = {f"option_{key}": text for key, text in zip("abcd", options)}
+    fields = {f"option_{key}": text for key, text in zip("abcd", options, strict=False)}
     client.post(f"/quizzes/banks/{bank.id}/questions/{question.id}", data={
         "type": "单选题" if kind == "single" else "多选题", "stem": "改过的题干", "answer": form_answer,
         "partial": "y", **fields})
@@ -249,8 +259,8 @@ def test_creating_a_quiz_stores_its_settings_with_local_times_in_utc(login, auth
     assert (quiz.time_limit_minutes, quiz.max_attempts, quiz.pass_percent) == (30, 2, 80.0)
     assert quiz.grading_method == GradingMethod.LAST and quiz.review_policy == ReviewPolicy.NEVER
     assert quiz.shuffle_questions is False and quiz.shuffle_options is True
-    assert as_utc(quiz.opens_at) == datetime(2025, 3, 1, 1, 0, tzinfo=timezone.utc)  # Asia/Shanghai
-    assert as_utc(quiz.closes_at) == datetime(2025, 3, 8, 10, 30, tzinfo=timezone.utc)
+    assert as_utc(quiz.opens_at) == datetime(2025, 3, 1, 1, 0, tzinfo=UTC)  # Asia/Shanghai
+    assert as_utc(quiz.closes_at) == datetime(2025, 3, 8, 10, 30, tzinfo=UTC)
     assert quiz.is_published is False
     page = client.get(f"/quizzes/manage/{quiz.id}").get_data(as_text=True)
     assert 'value="2025-03-01T09:00"' in page  # shown again in local time

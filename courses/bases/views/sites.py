@@ -142,7 +142,7 @@ def _study_form(site):
     form.course_id.choices = [(0, "—")] + [(c.id, c.published.title) for c in courses]
     chosen = request.values.get("course_id", type=int)
     course = next((c for c in courses if c.id == chosen), None)
-    form.lesson_keys.choices = [(l.key, l.title) for l in course.published.lessons] if course else []
+    form.lesson_keys.choices = [(lesson.key, lesson.title) for lesson in course.published.lessons] if course else []
     roster = queries.site_roster(site, request.args.get("q", "")[:40])
     form.attendee_ids.choices = [(u.id, f"{u.real_name} {u.login_id}") for u in roster]
     return form, course

@@ -1,5 +1,5 @@
 """Plain helpers shared by the sites-and-bases tests."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask_babel import gettext
 from sqlalchemy import func, select
@@ -9,7 +9,7 @@ from learning_app.extensions import db
 from learning_app.models import AuditLog
 
 # A fixed moment for service-level tests (services take now=); HTTP tests use the real clock.
-NOW = datetime(2025, 6, 1, 2, 0, tzinfo=timezone.utc)  # 10:00 in Asia/Shanghai
+NOW = datetime(2025, 6, 1, 2, 0, tzinfo=UTC)  # 10:00 in Asia/Shanghai
 
 
 def refused_with(error, msgid, **kwargs):

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from courses.bases import checkin, services
 from courses.bases.models import Attendance, BaseSession, CheckInTries
 from learning_app import create_app
-from learning_app.transactions import write_and_redirect
 from learning_app.extensions import db
 from learning_app.models import User, utcnow
+from learning_app.transactions import write_and_redirect
 from tests.concurrency import on_postgres, run_at_once
 from tests.conftest import PASSWORD
 from tests.courses.bases.helpers import NOW, audits, count, ledger
@@ -271,7 +271,7 @@ def test_wrong_codes_are_counted_across_app_instances(shared_database_url, tmp_p
             with instances[turn % 2].app_context():
                 code = wrong_code(db.session.get(BaseSession, session_id), utcnow())
             clients[turn % 2].post(f"/bases/sessions/{session_id}/check-in", data={"code": code})
-        for client, instance in zip(clients, instances):
+        for client, instance in zip(clients, instances, strict=True):
             with instance.app_context():
                 code = right_code(db.session.get(BaseSession, session_id), utcnow())
             page = client.post(f"/bases/sessions/{session_id}/check-in", data={"code": code},

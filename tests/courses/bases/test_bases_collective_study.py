@@ -1,7 +1,7 @@
 """Collective study (集中学习): staff record who attended, each is credited lessons and hours once;
 corrections need a reason and are audited."""
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -236,7 +236,7 @@ def test_study_form_and_recording_over_http(world, site, staffer, members, cours
     [study] = db.session.scalars(select(CollectiveStudy)).all()
     assert (study.title, study.minutes, study.hours, study.course_id) == ("主题党日集中学习", 90, Decimal("1.5"),
                                                                           course.id)
-    assert as_utc(study.held_at) == datetime(2025, 6, 1, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai
+    assert as_utc(study.held_at) == datetime(2025, 6, 1, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
     assert attendee_ids(study) == {m.id for m in members}
     for member in members:
         assert len(ledger(member, "collective_study")) == 1

@@ -1,6 +1,6 @@
 """Bases: registered by supervisors, sessions scheduled for their own subtrees, photos checked and served safely."""
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -20,7 +20,7 @@ def base(world, make_base):
 
 
 def aware(moment):
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 # --- registering ----------------------------------------------------------------------------------
@@ -106,8 +106,8 @@ def test_scheduling_over_http_stores_local_times_as_utc(world, base, login, auth
         "capacity": "30", "course_id": str(course.id), "invited": [str(world["a1"].id), str(world["a2"].id)]})
     assert response.status_code == 302
     session = db.session.scalar(select(BaseSession).where(BaseSession.topic == "重温入党誓词"))
-    assert aware(session.starts_at) == datetime(2025, 7, 1, 1, 0, tzinfo=timezone.utc)
-    assert aware(session.ends_at) == datetime(2025, 7, 1, 3, 30, tzinfo=timezone.utc)
+    assert aware(session.starts_at) == datetime(2025, 7, 1, 1, 0, tzinfo=UTC)
+    assert aware(session.ends_at) == datetime(2025, 7, 1, 3, 30, tzinfo=UTC)
     assert (session.hours, session.capacity, session.course_id) == (Decimal("2.5"), 30, course.id)
     assert {i.org_id for i in session.invitations} == {world["a1"].id, world["a2"].id}
     page = client.get(f"/bases/sessions/{session.id}").get_data(as_text=True)
