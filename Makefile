@@ -30,9 +30,10 @@ run: install
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Two processes (pytest-xdist), a test file per process at a time so that a file's module fixtures
-# (the browser's live server) are built once: the suite takes about half as long on two cores.
+# (the browser's live server) are built once, but for the access-matrix files, spread test by test
+# (tests/conftest.py: SPREAD_OVER_WORKERS): the suite takes about half as long on two cores.
 PYTEST_WORKERS ?= 2
-PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
+PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 test: install
 	$(PYTEST)

@@ -101,6 +101,19 @@ def pytest_configure(config):
                                        "tracker on purpose (tests/tracker_guard.py is not applied)")
 
 
+# `make test` hands whole files to its two processes (xdist's loadgroup: a file is one group), so that a
+# file's module fixtures (the browser's live server, an analytics dataset) are built once. These files
+# build nothing per module (their world is built once per process) and together hold about a third of
+# the suite's time, so their tests are spread over both processes to keep them equally busy.
+SPREAD_OVER_WORKERS = {"test_access_matrix.py", "test_hostile_text.py", "test_unchanged_forms.py", "test_words.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.name not in SPREAD_OVER_WORKERS:
+            item.add_marker(pytest.mark.xdist_group(item.path.relative_to(config.rootpath).as_posix()))
+
+
 ON_POSTGRESQL = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
 
 
