@@ -103,8 +103,8 @@ def pytest_configure(config):
 
 # `make test` hands whole files to its two processes (xdist's loadgroup: a file is one group), so that a
 # file's module fixtures (the browser's live server, an analytics dataset) are built once. These files
-# build nothing per module (their world is built once per process) and together hold about a third of
-# the suite's time, so their tests are spread over both processes to keep them equally busy.
+# build nothing per module (their world is built once per process), and test_access_matrix.py alone
+# takes about a quarter of the suite's test time, so their tests are spread over both processes.
 SPREAD_OVER_WORKERS = {"test_access_matrix.py", "test_hostile_text.py", "test_unchanged_forms.py", "test_words.py"}
 
 

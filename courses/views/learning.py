@@ -43,7 +43,6 @@ def _course_cards(items):
 
 @bp.route("/my")
 @member_required
-@login_required
 @serves_kept_page(page_cache.versions_with_member)  # see learning_app.fast_paths
 def my_learning():
     member = current_user._get_current_object()  # not the proxy: the queries read the member often
