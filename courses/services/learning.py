@@ -18,7 +18,7 @@ from learning_app.transactions import RuleError
 
 from ..completion import extra_requirements_met
 from ..models import Course, Enrolment, EnrolmentSource, Lesson, LessonProgress, StudyClock
-from ..queries import enrolment_of
+from ..queries import course_assigned_to, enrolment_of
 from .ledger import credit_study_hours
 
 # A report may claim at most this many seconds beyond the wall clock (network jitter).
@@ -56,10 +56,19 @@ def ensure_enrolment(user, course: Course, source: EnrolmentSource) -> Enrolment
     return enrolment
 
 
-def open_lesson(user, course: Course, lesson: Lesson, source: EnrolmentSource, now=None) -> LessonProgress:
-    """Start a view of the lesson: a fresh token makes any older tab's reports stale."""
+def enrolment_source(user, course: Course) -> EnrolmentSource:
+    """Assigned when an active assignment covers the member, elective otherwise."""
+    return EnrolmentSource.ASSIGNED if course_assigned_to(user, course.id) else EnrolmentSource.ELECTIVE
+
+
+def open_lesson(user, course: Course, lesson: Lesson, source: EnrolmentSource | None = None,
+                now=None) -> LessonProgress:
+    """Start a view of the lesson: a fresh token makes any older tab's reports stale. The member is
+    enrolled on their first lesson, as `source` says, or else as enrolment_source finds: asked only
+    then, since most views are of a course the member is enrolled in already."""
     now = now or utcnow()
-    ensure_enrolment(user, course, source)
+    if enrolment_of(user, course) is None:
+        ensure_enrolment(user, course, source or enrolment_source(user, course))
     progress = _progress_for(user, course, lesson)
     progress.view_token = secrets.token_hex(16)
     # A report may have run ahead of the clock by the tolerance; a new view does not undo that.

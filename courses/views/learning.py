@@ -66,8 +66,7 @@ def catalog():
 
 
 def _source(course):
-    assigned = queries.course_assigned_to(current_user, course.id)
-    return EnrolmentSource.ASSIGNED if assigned else EnrolmentSource.ELECTIVE
+    return learning.enrolment_source(current_user, course)
 
 
 @bp.route("/<int:course_id>")
@@ -115,7 +114,7 @@ def view_lesson(course_id, lesson_key):
     lesson = _lesson_of(lessons, lesson_key)
     index = lessons.index(lesson)
     with committing():
-        progress = learning.open_lesson(current_user, course, lesson, _source(course))
+        progress = learning.open_lesson(current_user, course, lesson)
         # Rendered before the commit, which expires every loaded object: rendering after it would read
         # the member, the course, its lessons and the progress again, one statement each.
         page = render_template(
@@ -158,11 +157,14 @@ def _media_progress(revision, lesson, progress):
                "under": _("Less than a minute left to study"), "done": _("Completed")})
 
 
-def _progress_payload(course, progress):
-    enrolment = queries.enrolment_of(current_user, course)
+def _progress_payload(course, lesson, progress):
+    # A course is complete only when its required lessons are: while this one is not, there is no
+    # enrolment to read.
+    lesson_done = progress.completed_at is not None
+    enrolment = queries.enrolment_of(current_user, course) if lesson_done or not lesson.required else None
     return {"credited_seconds": round(progress.credited_seconds or 0, 1),
             "position_seconds": round(progress.position_seconds or 0, 1),
-            "lesson_completed": progress.completed_at is not None,
+            "lesson_completed": lesson_done,
             "course_completed": bool(enrolment and enrolment.completed_at)}
 
 
@@ -184,7 +186,7 @@ def report_progress(course_id, lesson_key):
         else:
             progress = learning.report_reading(current_user, course, lesson, data.get("token", ""))
         # Read before the commit, which expires what was loaded: after it, each would be read again.
-        return _progress_payload(course, progress) if request.is_json else None
+        return _progress_payload(course, lesson, progress) if request.is_json else None
     course_id = course.id
     outcome = run_write(report, None if request.is_json else _("Lesson completed."), quiet=request.is_json)
     if outcome.refused:
