@@ -39,6 +39,7 @@ def create_app(config=None, **overrides):
     security.init_app(app)
     static_files.init_app(app)
 
+    from .messages import models as message_models  # noqa: F401  (its tables, until its blueprint comes)
     from analytics.views import bp as analytics_bp
     from courses.bases.views import bp as bases_bp
     from courses.views import bp as courses_bp

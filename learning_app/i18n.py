@@ -1,7 +1,9 @@
 """Language selection: the user's choice, else the session's, else Chinese."""
+from contextlib import contextmanager
+
 from flask import current_app, has_request_context, session
 from flask.globals import request_ctx
-from flask_babel import get_translations
+from flask_babel import force_locale, get_translations
 from flask_login import current_user
 
 
@@ -27,6 +29,24 @@ def request_translations():
     if translations is None:
         translations = ctx.learning_translations = get_translations()
     return translations
+
+
+@contextmanager
+def speaking(locale: str | None):
+    """Translate in another person's language inside the block (a message to a member is written in
+    theirs, whoever's request sends it); None or an unknown locale means the default language."""
+    if locale not in current_app.config["LANGUAGES"]:
+        locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    ctx = request_ctx._get_current_object() if has_request_context() else None
+    kept = getattr(ctx, "learning_translations", None)
+    if ctx is not None:
+        ctx.learning_translations = None
+    try:
+        with force_locale(locale):
+            yield
+    finally:
+        if ctx is not None:
+            ctx.learning_translations = kept
 
 
 def gettext(string, **variables):
