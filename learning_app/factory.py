@@ -39,7 +39,6 @@ def create_app(config=None, **overrides):
     security.init_app(app)
     static_files.init_app(app)
 
-    from .messages import models as message_models  # noqa: F401  (its tables, until its blueprint comes)
     from analytics.views import bp as analytics_bp
     from courses.bases.views import bp as bases_bp
     from courses.views import bp as courses_bp
@@ -48,6 +47,7 @@ def create_app(config=None, **overrides):
     from .audit.views import bp as audit_bp
     from .auth.views import bp as auth_bp
     from .main.views import bp as main_bp
+    from .messages import models as message_models  # noqa: F401  (its tables, until its blueprint comes)
     from .orgs.views import bp as orgs_bp
     from .people.views import bp as people_bp
     for blueprint in (main_bp, auth_bp, orgs_bp, people_bp, audit_bp, courses_bp, bases_bp, quizzes_bp,
