@@ -36,7 +36,8 @@ MessageKind.LABELS = {
     "review_outcome": _l("Review outcome"), "review_waiting": _l("Review waiting"),
     "reminder": _l("Reminder from the organisation")}
 MessageKind.ZH = {
-    "course_assigned": "课程指派", "deadline_ahead": "截止提醒", "quiz_opens": "测验开放", "quiz_closes": "测验即将关闭",
+    "course_assigned": "课程指派", "deadline_ahead": "截止提醒", "quiz_opens": "测验开放",
+    "quiz_closes": "测验即将关闭",
     "session_tomorrow": "基地活动明日举行", "session_changed": "基地活动变更", "session_cancelled": "基地活动取消",
     "notice": "站点通知", "review_outcome": "审核结果", "review_waiting": "待审核提醒", "reminder": "组织提醒"}
 
