@@ -93,6 +93,12 @@ class Config:
                      if os.environ.get(f"UPLOAD_LIMIT_{kind.upper()}")}
     HEARTBEAT_SECONDS = _env_int("HEARTBEAT_SECONDS", 10)
 
+    # The background jobs' queue (learning_app.jobs): unset, a SQLite file under instance/ (one machine,
+    # nothing to install); redis://host:port/db for several workers on several machines.
+    JOBS_URL = os.environ.get("JOBS_URL", "")
+    JOBS_IMMEDIATE = False  # run each job at once in the process that queues it (the tests)
+    JOBS_WORKER_THREADS = _env_int("JOBS_WORKER_THREADS", 2)
+
 
 class DevelopmentConfig(Config):
     DEBUG = _env_bool("FLASK_DEBUG", False)
@@ -106,6 +112,8 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     # Thousands of test accounts: a cheap hash keeps the suite fast; real configs keep scrypt.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    # Jobs run in the test's own process unless a test starts a real worker (tests/learning_app/test_jobs.py).
+    JOBS_IMMEDIATE = True
 
 
 class ProductionConfig(Config):

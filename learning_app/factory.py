@@ -38,6 +38,8 @@ def create_app(config=None, **overrides):
     extensions.limiter.init_app(app)
     security.init_app(app)
     static_files.init_app(app)
+    from . import jobs
+    jobs.init_app(app)
 
     from analytics.views import bp as analytics_bp
     from courses.bases.views import bp as bases_bp
@@ -46,11 +48,12 @@ def create_app(config=None, **overrides):
 
     from .audit.views import bp as audit_bp
     from .auth.views import bp as auth_bp
+    from .jobs.views import bp as jobs_bp
     from .main.views import bp as main_bp
     from .messages import models as message_models  # noqa: F401  (its tables, until its blueprint comes)
     from .orgs.views import bp as orgs_bp
     from .people.views import bp as people_bp
-    for blueprint in (main_bp, auth_bp, orgs_bp, people_bp, audit_bp, courses_bp, bases_bp, quizzes_bp,
+    for blueprint in (main_bp, auth_bp, orgs_bp, people_bp, audit_bp, jobs_bp, courses_bp, bases_bp, quizzes_bp,
                       analytics_bp):
         app.register_blueprint(blueprint)
 
@@ -65,7 +68,9 @@ def create_app(config=None, **overrides):
     counts.init_app(app)
 
     from . import cli, errors, templating
+    from .jobs import cli as jobs_cli
     errors.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
+    jobs_cli.init_app(app)
     return app

@@ -8,7 +8,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
+from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -16,11 +18,13 @@ from sqlalchemy import func, insert, select, update
 
 from ..audit.services import record_audit
 from ..extensions import db
+from ..jobs import JobRefused, job_kind
 from ..models import MemberCategory, Organization, OrgKind, PositionLevel, User, utcnow
 from ..orgs.queries import path_labels, whole_tree
 from ..security import new_one_time_password
 from ..spreadsheets import binary_stream, text_encoding, text_reader
 from ..transactions import RuleError
+from . import credentials
 
 # Column key -> accepted headers (the template's Chinese first).
 COLUMNS = {
@@ -280,12 +284,18 @@ def validate_file(data, filename: str, max_rows: int) -> tuple[list[RosterRow], 
     is compressed, so a second pass would double the time of every good import.
     """
     stream = binary_stream(data)
+    check_row_cap(stream, filename, max_rows)
+    return validate(read_table(stream, filename), max_rows)
+
+
+def check_row_cap(stream, filename: str, max_rows: int):
+    """Refuse a CSV over `max_rows` rows (RosterFileError), counting without holding any, and rewind the
+    stream; an Excel file is counted as it is checked (see validate_file)."""
     if not _is_xlsx(stream, filename):
         if sum(1 for _row in islice(read_table(stream, filename), max_rows + 2)) > max_rows + 1:
             raise RosterFileError(ngettext("The file has more than %(max)s row.",
                                            "The file has more than %(max)s rows.", max_rows, max=max_rows))
         stream.seek(0)
-    return validate(read_table(stream, filename), max_rows)
 
 
 def import_roster(actor, data, filename: str, max_rows: int, progress=None):
@@ -335,3 +345,32 @@ TEMPLATE_NOTES = (
     "任何一行有误时整个文件都不会导入，页面会列出每一个出错的行及原因。",
     "新账号会获得一次性密码，首次登录后须修改。",
 )
+
+
+JOB_ROWS = 500  # a file with more members than this is imported as a background job (learning_app.jobs)
+
+
+def more_rows_than(stream, filename: str, limit: int) -> bool:
+    """Whether the file (a seekable binary stream) has more than `limit` rows of members; reads no further
+    than that, and rewinds. A file that cannot be read says False: it is refused on the spot, as a small one."""
+    try:
+        return sum(1 for _row in islice(read_table(stream, filename), limit + 2)) > limit + 1
+    except RosterFileError:
+        return False
+    finally:
+        stream.seek(0)
+
+
+@job_kind("roster_import", _l("Roster import"), result_template="people/import_job_result.html")
+def import_roster_job(job, progress, payload: bytes) -> dict:
+    """The roster import as a job: every row checked, then all applied in one transaction, or none."""
+    filename = job.params.get("filename", "")
+    rows, errors = validate_file(payload, filename, current_app.config["ROSTER_MAX_ROWS"])
+    if errors:
+        raise JobRefused({"errors": errors, "more_errors": len(errors) >= LISTED_ERRORS})
+    progress(0, len(rows))
+    actor = db.session.get(User, job.started_by_id) if job.started_by_id else None
+    result = apply_rows(actor, rows, filename, progress)
+    token = credentials.store(result.credentials) if result.credentials else None
+    return {"created": result.created, "updated": result.updated, "unchanged": result.unchanged,
+            "credentials_token": token}

@@ -1,22 +1,18 @@
-import os
-import secrets
-import time
-from pathlib import Path
-
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import jobs
 from ..audit.queries import entries_about
 from ..extensions import db
+from ..jobs.permissions import get_job_or_404
 from ..models import MemberCategory, Organization, OrgKind, PositionLevel, Role, RoleGrant
 from ..orgs.queries import path_labels, whole_tree
 from ..permissions import admin_required, get_member_or_404, people_manager_required
-from ..spreadsheets import csv_bytes
 from ..transactions import run_write, write_and_redirect
-from . import roster, services
+from . import credentials, roster, services
 from .forms import MemberFilterForm, MemberForm, RoleGrantForm, RosterUploadForm
 from .queries import members_query
 
@@ -149,60 +145,51 @@ def import_roster():
     form = RosterUploadForm()
     errors, result = [], None
     if form.validate_on_submit():
-        upload = form.file.data
-        # A file that cannot be read is said on the form; bad rows are listed and nothing is imported.
-        outcome = run_write(lambda: roster.import_roster(current_user, upload.stream, upload.filename,
-                                                         current_app.config["ROSTER_MAX_ROWS"]), quiet=True)
+        upload, max_rows = form.file.data, current_app.config["ROSTER_MAX_ROWS"]
+        if roster.more_rows_than(upload.stream, upload.filename, roster.JOB_ROWS):
+            # A long import runs in the background (its page shows the progress, then the outcome), once
+            # a CSV over the row cap is refused here, without holding the file.
+            outcome = run_write(lambda: roster.check_row_cap(upload.stream, upload.filename, max_rows), quiet=True)
+            if not outcome.refused:
+                job = jobs.start_job("roster_import", current_user, {"filename": upload.filename,
+                                                                     "locale": str(get_locale())},
+                                     payload=upload.stream.read())
+                return redirect(url_for("jobs.show_job", job_id=job.id))
+        else:
+            # A file that cannot be read is said on the form; bad rows are listed and nothing is imported.
+            outcome = run_write(lambda: roster.import_roster(current_user, upload.stream, upload.filename, max_rows),
+                                quiet=True)
         if outcome.refused:
             form.file.errors.append(str(outcome.refusal))
         else:
             result, errors = outcome.result
         if result and result.credentials:
-            _discard_credentials(session.pop("credentials_token", None))
-            session["credentials_token"] = _store_credentials(result.credentials)
+            credentials.discard(session.pop("credentials_token", None))
+            session["credentials_token"] = credentials.store(result.credentials)
     status = 400 if (errors or form.file.errors) else 200
     return render_template("people/import.html", form=form, errors=errors, result=result,
                            more_errors=len(errors) >= roster.LISTED_ERRORS), status
 
 
-def _credentials_path(token):
-    return Path(current_app.config["CREDENTIALS_DIR"]) / f"{token}.csv"
-
-
-CREDENTIALS_KEPT_SECONDS = 24 * 3600
-
-
-def _discard_credentials(token):
-    if token:
-        _credentials_path(token).unlink(missing_ok=True)
-
-
-def _store_credentials(credentials):
-    """Keep the one-time passwords on the server until the admin downloads them once (a day at most)."""
-    token = secrets.token_urlsafe(24)
-    path = _credentials_path(token)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    expired = time.time() - CREDENTIALS_KEPT_SECONDS
-    for old in path.parent.glob("*.csv"):
-        if old.stat().st_mtime < expired:
-            old.unlink(missing_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(csv_bytes(["登录号", "姓名", "一次性密码"], credentials))
-    return token
+def _credentials_response(data):
+    if data is None:
+        abort(404)
+    return Response(data, mimetype="text/csv", headers={
+        "Content-Disposition": "attachment; filename=one-time-passwords.csv", "Cache-Control": "no-store"})
 
 
 @bp.route("/import/credentials", methods=["POST"])
 @admin_required
 def download_credentials():
-    token = session.pop("credentials_token", None)
-    path = _credentials_path(token) if token else None
-    if path is None or not path.exists():
-        abort(404)
-    data = path.read_bytes()
-    path.unlink()
-    return Response(data, mimetype="text/csv", headers={
-        "Content-Disposition": "attachment; filename=one-time-passwords.csv", "Cache-Control": "no-store"})
+    return _credentials_response(credentials.take(session.pop("credentials_token", None)))
+
+
+@bp.route("/import/jobs/<int:job_id>/credentials", methods=["POST"])
+@admin_required
+def download_job_credentials(job_id):
+    """The one-time passwords of an import run in the background, once, for the admin who started it."""
+    job = get_job_or_404(job_id, current_user, need="own")
+    return _credentials_response(credentials.take((job.result or {}).get("credentials_token")))
 
 
 @bp.route("/import/template.<any(xlsx, csv):kind>")
