@@ -4,10 +4,11 @@ import time
 import click
 from flask.cli import with_appcontext
 
-from courses.services.learning import complete_courses_left_incomplete, recount_lessons_done
+from learning_app.jobs import JobState, follow, run_here, start_job
+from learning_app.jobs.cli import ProgressBar
 from learning_app.transactions import committing_command
 
-from .counts import rebuild
+from . import jobs  # noqa: F401  (registers the rebuild as a kind of job)
 from .scale import SCALE_PASSWORD, Progress, gather_statistics, generate
 
 
@@ -41,15 +42,20 @@ def gen_scale_command(members, branches, courses, seed):
 
 
 @click.command("rebuild-counts")
+@click.option("--queue", "queued", is_flag=True,
+              help="Queue it for the worker (flask worker) and follow its progress, instead of running it here.")
 @with_appcontext
-def rebuild_counts_command():
+def rebuild_counts_command(queued):
     """Recompute the dashboard's per-branch counts from enrolments, attempts and assignments, after
     completing the courses whose every requirement is met but which were left incomplete."""
     started = time.perf_counter()
-    with committing_command():
-        recount_lessons_done()
-        repaired = complete_courses_left_incomplete()
-        rebuild()
-    if repaired:
-        click.echo(f"{repaired} course completions repaired (their study hours credited).")
+    bar = ProgressBar("Rebuilding")
+    try:
+        job = follow(start_job("rebuild_counts", None), bar) if queued else run_here("rebuild_counts", on_change=bar)
+    finally:
+        bar.close()
+    if job.state != JobState.DONE:
+        raise click.ClickException((job.result or {}).get("message") or "The rebuild failed: see the log.")
+    if job.result.get("repaired"):
+        click.echo(f"{job.result['repaired']} course completions repaired (their study hours credited).")
     click.echo(f"Counts rebuilt in {time.perf_counter() - started:.1f} s.")

@@ -144,6 +144,13 @@ ACCESS_MATRIX: dict[str, Row] = {
     # An admin with no import pending in the session: 404, nothing to download.
     "people.download_credentials": Row(get("people.download_credentials"), allow(404, ["admin"], 403), "POST"),
     "people.roster_template": Row(get("people.roster_template", kind="csv"), allow(200, ["admin"], 403)),
+    # Only the admin who started an import takes its passwords: this job is the supervisor's, so 404 for admins.
+    "people.download_job_credentials": Row(get("people.download_job_credentials", job_id="job"),
+                                           allow(404, ["admin"], 403), "POST"),
+
+    # --- background jobs: the person who started one, or an admin; to anyone else it does not exist ---------
+    "jobs.show_job": Row(get("jobs.show_job", job_id="job"), allow(200, ["supervisor_a", "admin"], 404)),
+    "jobs.job_progress": Row(get("jobs.job_progress", job_id="job"), allow(200, ["supervisor_a", "admin"], 404)),
 
     # --- courses: learning (a published course restricted to branch A by its assignment) -----------
     "courses.my_learning": Row(get("courses.my_learning"), everyone()),
@@ -273,4 +280,4 @@ ACCESS_MATRIX: dict[str, Row] = {
 # Path or query arguments that name an object (rather than a format, an action or a decision).
 ID_ARGUMENTS = {"course_id", "lesson_key", "file_id", "assignment_id", "attempt_id", "answer_id", "quiz_id",
                 "item_id", "bank_id", "question_id", "user_id", "grant_id", "org_id", "session_id", "base_id",
-                "photo_id", "site_id", "study_id", "notice_id"}
+                "photo_id", "site_id", "study_id", "notice_id", "job_id"}

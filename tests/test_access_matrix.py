@@ -34,6 +34,7 @@ from courses.services import authoring, review
 from courses.uploads import save_upload
 from learning_app import create_app
 from learning_app.extensions import db
+from learning_app.jobs import JobRun, JobState
 from learning_app.models import MemberCategory, OrgKind, PositionLevel, Role, RoleGrant, utcnow
 from learning_app.orgs.services import create_org
 from learning_app.people.services import create_account, grant_role
@@ -101,6 +102,9 @@ def _build_side(side, general, branch, member, supervisor, author, reviewer):
     base_services.submit_notice(supervisor, notice)
     study = base_services.record_collective_study(supervisor, site, f"{marker}集中学习", now - timedelta(days=1),
                                                   60, 1, [member.id])
+    # A finished background job the supervisor started: theirs and the admins' to see.
+    job = JobRun(kind="rebuild_counts", started_by_id=supervisor.id, state=JobState.DONE, result={"repaired": 0})
+    db.session.add(job)
     db.session.commit()
 
     grant = db.session.scalar(db.select(RoleGrant).where(RoleGrant.user_id == supervisor.id,
@@ -110,7 +114,7 @@ def _build_side(side, general, branch, member, supervisor, author, reviewer):
         "grant": grant.id, "course": course.id, "lesson_key": lesson.key, "file": stored.id,
         "assignment": assignment.id, "bank": bank.id, "question": question.id, "quiz": quiz.id, "item": item.id,
         "attempt": attempt.id, "answer": attempt.answers[0].id, "base": base.id, "photo": base.photos[0].id,
-        "session": session.id, "site": site.id, "notice": notice.id, "study": study.id,
+        "session": session.id, "site": site.id, "notice": notice.id, "study": study.id, "job": job.id,
         # Text only branch A's (or B's) insiders may see: it must never appear on the other side's pages.
         # (The bank's question is not among them: banks are the author's, not a branch's, and daily practice
         # draws from every bank whose audience includes the member.)

@@ -45,3 +45,4 @@ class ProgressBar:
 
 def init_app(app):
     app.cli.add_command(worker_command)
+

@@ -108,6 +108,8 @@ class Progress:
     """progress(done, total): called by a job as it goes; stored at most twice a second, and handed to
     `on_change` (a command's progress bar) every time."""
 
+    STORE_EVERY = 0.5  # seconds
+
     def __init__(self, job_id: int, on_change: Callable[[int, int], None] | None = None):
         self.job_id, self.on_change = job_id, on_change
         self.done = self.total = 0
@@ -118,7 +120,7 @@ class Progress:
         if self.on_change:
             self.on_change(self.done, self.total)
         now = time.monotonic()
-        if now - self._stored_at >= 0.5 or self.done >= self.total:
+        if now - self._stored_at >= self.STORE_EVERY or self.done >= self.total:
             self._stored_at = now
             try:
                 huey.put(_progress_key(self.job_id), (self.done, self.total))
@@ -171,6 +173,19 @@ def run_here(kind: str, params: dict | None = None, payload=None, on_change=None
     execute(job.id, payload, on_change)
     db.session.refresh(job)
     return job
+
+
+def follow(job: JobRun, on_change, interval: float = 0.5) -> JobRun:
+    """Wait for a queued job to finish (a command that queued it), handing its progress to
+    `on_change(done, total)`; returns the finished row."""
+    job_id = job.id
+    while True:
+        job = db.session.get(JobRun, job_id)
+        on_change(*progress_of(job))
+        if job.finished:
+            return job
+        db.session.close()  # end the read, so that the next one sees the worker's commits
+        time.sleep(interval)
 
 
 _worker: dict = {}
