@@ -36,7 +36,7 @@ def test_a_roster_of_600_rows_is_imported_as_a_job_whose_page_shows_the_counts(c
     assert response.status_code == 302 and "/jobs/" in response.location
     page = client.get(response.location).get_data(as_text=True)
     assert "已完成" in page and 'value="100"' in page
-    assert "新建 600 名党员" in page or "600" in page
+    assert "新增 600 人" in page
     progress = client.get(response.location + "/progress").get_json()
     assert progress == {"state": "done", "label": "已完成", "done": 600, "total": 600, "percent": 100,
                         "finished": True}
