@@ -23,10 +23,13 @@ $(STAMP): pyproject.toml
 %.mo: %.po $(STAMP)
 	$(BIN)/pybabel compile -i $< -o $@ >/dev/null
 
+# A jobs worker runs beside the server on the SQLite queue (instance/jobs.sqlite3), and stops with it.
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo-if-empty
 	@echo "Serving on http://127.0.0.1:$(PORT)"
+	@$(FLASK) worker & worker=$$!; \
+	trap 'kill -INT $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Two processes (pytest-xdist), a test file per process at a time so that a file's module fixtures
@@ -38,8 +41,11 @@ PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 test: install
 	$(PYTEST)
 
+# The PostgreSQL run also runs the real-worker job tests on Redis (db 15), starting redis-server if it is down.
 test-postgres: install
-	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(PYTEST)
+	redis-cli ping >/dev/null 2>&1 || redis-server --daemonize yes >/dev/null
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
+	TEST_JOBS_URL=$${TEST_JOBS_URL:-redis://127.0.0.1:6379/15} $(PYTEST)
 
 # Ruff's rules and exclusions are in pyproject.toml; CI runs this before the tests.
 lint: install

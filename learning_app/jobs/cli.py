@@ -5,7 +5,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .queue import run_worker
+from .queue import run_worker, storage_for
 
 
 @click.command("worker")
@@ -17,7 +17,8 @@ def worker_command(threads):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     app = current_app._get_current_object()
     threads = threads or app.config["JOBS_WORKER_THREADS"]
-    click.echo(f"Worker: {threads} threads, queue {app.config['JOBS_URL'] or 'instance/jobs.sqlite3'}")
+    storage, options = storage_for(app.config["JOBS_URL"], app.instance_path)
+    click.echo(f"Worker: {threads} threads, queue {options.get('filename') or options.get('url')}")
     try:
         run_worker(app, threads)
     except RuntimeError as error:

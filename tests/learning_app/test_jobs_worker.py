@@ -46,24 +46,22 @@ def app(request, tmp_path):
 @pytest.fixture
 def worker(app, tmp_path):
     """Start a worker process on the app's database and queue; stop it (Ctrl-C) after the test."""
-    log = open(tmp_path / "worker.log", "wb")
     env = dict(os.environ, PYTHONPATH=str(ROOT), DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
                JOBS_URL=app.config["JOBS_URL"], INSTANCE_PATH=str(tmp_path),
                CREDENTIALS_DIR=app.config["CREDENTIALS_DIR"], APP_CONFIG="development")
-    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "learning_app", "worker", "--threads", "2"],
-                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        yield process
-    finally:
-        process.send_signal(signal.SIGINT)
+    with open(tmp_path / "worker.log", "wb") as log:
+        process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "learning_app", "worker",
+                                    "--threads", "2"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
-        print((tmp_path / "worker.log").read_text(errors="replace")[-3000:])
-
+            yield process
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    print((tmp_path / "worker.log").read_text(errors="replace")[-3000:])  # shown when the test fails
 
 def test_a_roster_import_queued_by_a_request_runs_in_a_real_worker_and_its_page_reaches_100(
         app, client, auth, make_user, tree, worker):
