@@ -11,8 +11,10 @@ from .queue import run_worker, storage_for
 @click.command("worker")
 @click.option("--threads", type=int, default=None,
               help="Jobs run at the same time (default: JOBS_WORKER_THREADS, 2).")
+@click.option("--periodic/--no-periodic", default=True, show_default=True,
+              help="Schedule the periodic tasks: in one worker only when several share a queue.")
 @with_appcontext
-def worker_command(threads):
+def worker_command(threads, periodic):
     """Run the background worker: queued jobs and the periodic tasks (Ctrl-C lets running jobs finish)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     app = current_app._get_current_object()
@@ -20,7 +22,7 @@ def worker_command(threads):
     storage, options = storage_for(app.config["JOBS_URL"], app.instance_path)
     click.echo(f"Worker: {threads} threads, queue {options.get('filename') or options.get('url')}")
     try:
-        run_worker(app, threads)
+        run_worker(app, threads, periodic)
     except RuntimeError as error:
         raise click.ClickException(str(error)) from error
 

@@ -287,11 +287,12 @@ def _in_app(func):
     return run
 
 
-def run_worker(app, threads: int):
-    """Run a Huey consumer with `threads` worker threads until stopped (SIGINT: finish the running jobs)."""
+def run_worker(app, threads: int, periodic: bool = True):
+    """Run a Huey consumer with `threads` worker threads until stopped (SIGINT: finish the running jobs).
+    `periodic`: also schedule the periodic tasks (one worker per queue should)."""
     if huey.immediate:
         raise RuntimeError("JOBS_IMMEDIATE is set: jobs run where they are queued, a worker has nothing to do")
     _worker["app"] = app
     schedule_periodic_tasks()
-    consumer = huey.create_consumer(workers=threads, worker_type="thread", periodic=True, max_delay=1.0)
+    consumer = huey.create_consumer(workers=threads, worker_type="thread", periodic=periodic, max_delay=1.0)
     consumer.run()
