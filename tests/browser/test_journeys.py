@@ -285,3 +285,37 @@ def test_requests_to_other_hosts_are_blocked(visitors):
     page = visitor.context.new_page()  # the live server itself is still reachable
     page.goto("/auth/login")
     expect(page.locator("input[name=login_id]")).to_be_visible()
+
+
+def test_a_job_page_follows_the_progress_and_shows_the_result_when_done(live_app, visitors):
+    """jobs.js polls the progress while the job runs, and reloads the page to show its outcome."""
+    from learning_app.jobs import JobRun, JobState, huey
+    from learning_app.jobs.queue import _progress_key
+    from learning_app.models import utcnow
+
+    with live_app.app_context():
+        job = JobRun(kind="roster_import", started_by_id=user("admin").id, state=JobState.RUNNING,
+                     params={"filename": "花名册.csv"}, started_at=utcnow())
+        db.session.add(job)
+        db.session.commit()
+        job_id = job.id
+    huey.put(_progress_key(job_id), (150, 600))
+
+    admin = visitors(PHONE)
+    page = admin.page
+    admin.log_in("admin", "Admin@2026")
+    page.goto(f"/jobs/{job_id}")
+    expect(page.locator("#job-bar")).to_have_attribute("value", "25")
+    expect(page.locator("#job-state")).to_have_text("进行中")
+    huey.put(_progress_key(job_id), (450, 600))
+    expect(page.locator("#job-bar")).to_have_js_property("value", 75)  # polled, not reloaded
+    expect(page.locator("#job-count")).to_contain_text("450 / 600")
+
+    with live_app.app_context():
+        job = db.session.get(JobRun, job_id)
+        job.state, job.done, job.total, job.finished_at = JobState.DONE, 600, 600, utcnow()
+        job.result = {"created": 600, "updated": 0, "unchanged": 0, "credentials_token": None}
+        db.session.commit()
+    expect(page.locator(".alert-success")).to_contain_text("新增 600 人")
+    expect(page.locator("#job-state")).to_have_text("已完成")
+    admin.finish("06-admin-job-done")
