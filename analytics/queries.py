@@ -490,3 +490,12 @@ def page_of(query, page: int, per_page: int):
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = db.session.execute(query.limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
     return rows, total
+
+
+def action_list_total(root: Organization, filters: Filters, kind: str, today: date | None = None) -> int:
+    """How many rows the action list (and its export) has: the per-branch counts for the course lists."""
+    today = today or local_today()
+    if kind == "below_hours":
+        query = action_list(root, filters, kind, "branch", today)
+        return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    return sum(pending for _org_id, pending in _pending_pairs_by_org(root, filters, kind, today))

@@ -1,12 +1,15 @@
 """The supervisor dashboard, its action lists, exports and the printable report."""
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
+from learning_app.jobs import files, start_job
+from learning_app.jobs.permissions import get_job_or_404
 from learning_app.models import MemberCategory
 from learning_app.orgs.queries import ancestors_of, path_labels
 from learning_app.permissions import people_manager_required
@@ -121,12 +124,32 @@ def action_list(kind):
 def export_list(kind, fmt):
     root = get_dashboard_root(request.args.get("org", type=int), current_user)
     filters = Filters.from_args(request.args)
+    if fmt == "xlsx" and kind in queries.LIST_KINDS \
+            and queries.action_list_total(root, filters, kind) > current_app.config["EXPORT_JOB_ROWS"]:
+        # A long Excel file is made in the background; the job's page offers it when it is ready.
+        job = start_job("list_export", current_user, {
+            "org": root.id, "kind": kind, "sort": request.args.get("sort", "branch"), "args": filters.as_args(),
+            "name": f"{kind}-{local_today().isoformat()}.xlsx", "locale": str(get_locale())})
+        return redirect(url_for("jobs.show_job", job_id=job.id))
     rows = queries.db.session.execute(_list_rows(root, filters, kind)).all()
     _trail, labels = _trail_and_labels(root)
     data, mimetype = exports.action_list_file(kind, rows, labels, fmt)
     return Response(data, mimetype=mimetype, headers={
         "Content-Disposition": f"attachment; filename={kind}-{local_today().isoformat()}.{fmt}",
         "Cache-Control": "no-store"})
+
+
+@bp.route("/exports/<int:job_id>")
+@people_manager_required
+def download_export(job_id):
+    """The Excel file an export job made, for the person who asked for it."""
+    job = get_job_or_404(job_id, current_user, need="own")
+    result = job.result or {}
+    data = files.read(result.get("file"))
+    if data is None:
+        abort(404)
+    return Response(data, mimetype=exports.XLSX, headers={
+        "Content-Disposition": f"attachment; filename={result['name']}", "Cache-Control": "no-store"})
 
 
 @bp.route("/branches.<any(xlsx, csv):fmt>")

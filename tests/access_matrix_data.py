@@ -269,6 +269,8 @@ ACCESS_MATRIX: dict[str, Row] = {
                                  allow(200, A_MANAGERS, 403) | {"supervisor_b": 404}),
     "analytics.export_list": Row(with_org(get("analytics.export_list", kind="not_started", fmt="csv")),
                                  allow(200, A_MANAGERS, 403) | {"supervisor_b": 404}),
+    # Only whoever asked for an export takes its file: the world's job is supervisor_a's count rebuild (no file).
+    "analytics.download_export": Row(get("analytics.download_export", job_id="job"), allow(404, MANAGERS, 403)),
     "analytics.export_branches": Row(with_org(get("analytics.export_branches", fmt="xlsx")),
                                      allow(200, A_MANAGERS, 403) | {"supervisor_b": 404}),
     "analytics.report": Row(with_org(get("analytics.report")),

@@ -230,6 +230,24 @@ def test_formula_like_names_are_neutralised_in_both_formats(client, auth, export
         assert [row[0] for row in rows[1:]] == ["'=1+1"]
 
 
+def test_a_long_excel_export_is_made_by_a_job_whose_page_offers_the_file(app, client, auth, export_scene,
+                                                                        make_user, tree):
+    app.config["EXPORT_JOB_ROWS"] = 1  # the scene's list has 2 rows; the real threshold is 5,000
+    auth.login(export_scene["supervisor"])
+    assert client.get("/dashboard/lists/not_started.csv").status_code == 200  # CSV: at once, as before
+    response = client.get("/dashboard/lists/not_started.xlsx")
+    assert response.status_code == 302 and "/jobs/" in response.location
+    page = client.get(response.location).get_data(as_text=True)
+    assert "文件已生成：共 2 行" in page
+    link = re.search(r'href="(/dashboard/exports/\d+)"', page).group(1)
+    rows = xlsx_rows(client.get(link).data)
+    assert rows[0] == LIST_HEADER and {row[2] for row in rows[1:]} == {"formula-1", "formula-2"}
+    assert client.get(link).status_code == 200  # kept for the day, not taken once
+    auth.logout()
+    auth.login(make_user(tree["b1"], supervises=tree["committee"]))  # another supervisor of the same tree
+    assert client.get(link).status_code == 404 and client.get(response.location).status_code == 404
+
+
 def test_branch_table_matches_the_figures(client, auth, make_dataset, make_user):
     data = make_dataset(seed=28)
     supervisor = make_user(data.committee, supervises=data.committee)
