@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 
 def free_port() -> int:
@@ -31,10 +32,20 @@ class MailBox:
 
 
 class SmtpServer:
-    def __init__(self):
+    """With `login` (user, password), the server requires that login before it takes mail."""
+
+    def __init__(self, login=None):
         self.box = MailBox()
         self.port = free_port()
-        self.controller = Controller(self.box, hostname="127.0.0.1", port=self.port)
+        self.logins = []
+        options = {}
+        if login:
+            def authenticate(server, session, envelope, mechanism, auth_data):
+                given = (auth_data.login.decode(), auth_data.password.decode())
+                self.logins.append(given)
+                return AuthResult(success=given == login)
+            options = {"authenticator": authenticate, "auth_required": True, "auth_require_tls": False}
+        self.controller = Controller(self.box, hostname="127.0.0.1", port=self.port, server_kwargs=options)
 
     @property
     def url(self):
@@ -66,6 +77,7 @@ class Gateway:
         self.fail_status = 500
         self.delay = 0.0
         self.expire_token_once = False
+        self.token_lifetime = 7200
         self.lock = threading.Lock()
         gateway = self
 
@@ -80,7 +92,7 @@ class Gateway:
                         gateway.tokens_issued += 1
                         token = f"token-{gateway.tokens_issued}"
                     assert parse_qs(parts.query)["grant_type"] == ["client_credential"]
-                    return self.answer(200, {"access_token": token, "expires_in": 7200})
+                    return self.answer(200, {"access_token": token, "expires_in": gateway.token_lifetime})
                 return self.answer(404, {})
 
             def do_POST(self):  # noqa: N802

@@ -59,6 +59,21 @@ def test_email_reaches_the_smtp_server_in_chinese(app, member):
     assert delivery.status is DeliveryStatus.SENT and mail["Message-ID"] == f"<{delivery.send_key}@example.cn>"
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # a local test server, no TLS
+def test_email_logs_in_when_the_url_gives_a_login(app, member):
+    with SmtpServer(login=("dangjian@example.cn", "p@ss word")) as smtp:
+        services.settings_of(member).email = "zhangsan@example.cn"
+        app.config.update(MAIL_URL=f"smtp://dangjian%40example.cn:wrong@127.0.0.1:{smtp.port}")
+        send_notice([member], "n:1", now=local(3, 9))
+        assert deliver_due(local(3, 9))["email"]["failed"] == 1
+        app.config.update(MAIL_URL=f"smtp://dangjian%40example.cn:p%40ss%20word@127.0.0.1:{smtp.port}")
+        assert deliver_due(local(3, 9, 1))["email"]["sent"] == 1
+    assert smtp.logins == [("dangjian@example.cn", "wrong"), ("dangjian@example.cn", "p@ss word")]
+    assert [recipients for recipients, _ in smtp.mails] == [["zhangsan@example.cn"]]
+    [delivery] = deliveries_of(member)
+    assert delivery.status is DeliveryStatus.SENT and delivery.attempts == 2
+
+
 def test_sms_posts_phone_text_and_key_signed_with_the_secret(app, member, gateway):
     app.config.update(SMS_WEBHOOK_SECRET="s3cret")
     send_notice([member], "n:1", now=local(3, 9))
@@ -84,6 +99,18 @@ def test_wechat_fetches_a_token_keeps_it_and_replaces_it_once_when_expired(app, 
     sent = [(token, data["touser"], data["template_id"]) for token, data in gateway.template_sends]
     assert sent == [("token-1", "o-first", "tpl-1"), ("token-2", "o-second", "tpl-1")]
     assert gateway.template_sends[1][1]["client_msg_id"] == deliveries_of(second)[0].send_key
+
+
+def test_a_wechat_token_about_to_expire_is_not_used(app, tree, make_user, gateway):
+    app.config.update(WECHAT_APP_ID="wx-short", WECHAT_APP_SECRET="secret", WECHAT_API_BASE=gateway.base,
+                      WECHAT_TEMPLATE_ID="tpl-1")
+    gateway.token_lifetime = 30  # less than the minute of margin: fetched again for every send
+    members = [make_user(tree["a1"]) for _ in range(2)]
+    for number, user in enumerate(members):
+        services.settings_of(user).wechat_openid = f"o-{number}"
+    send_notice(members, "n:1", now=local(3, 9))
+    assert deliver_due(local(3, 9))["wechat"]["sent"] == 2
+    assert gateway.tokens_issued == 2 and [token for token, _ in gateway.template_sends] == ["token-1", "token-2"]
 
 
 def test_nothing_goes_out_at_night_and_it_goes_at_seven(app, member, gateway):
