@@ -45,7 +45,7 @@ class SmtpServer:
                 self.logins.append(given)
                 return AuthResult(success=given == login)
             options = {"authenticator": authenticate, "auth_required": True, "auth_require_tls": False}
-        self.controller = Controller(self.box, hostname="127.0.0.1", port=self.port, server_kwargs=options)
+        self.controller = Controller(self.box, hostname="127.0.0.1", port=self.port, **options)
 
     @property
     def url(self):
