@@ -83,22 +83,20 @@ def deliver_due(now: datetime | None = None) -> dict[str, dict[str, int]]:
     (to the morning, or to tomorrow because the member already had today's send)."""
     fixed = as_utc(now)
     clock = (lambda: fixed) if fixed else utcnow  # a long run claims and records at the real time
-    now = clock()
     configured = configured_channels()
     counts = {channel.value: {"sent": 0, "failed": 0, "delayed": 0} for channel in configured}
     if not configured:
         return counts
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    local = now.astimezone(zone)
-    if local.time() >= QUIET_FROM or local.time() < QUIET_UNTIL:
-        with committing():
-            _hold_until_morning(now, _next_morning(local), configured, counts)
-        return counts
     senders = {channel: channel_for(channel, current_app.config) for channel in configured}
     while True:
         now = clock()
+        local = now.astimezone(zone)
         with committing():
-            groups = _claim_batch(now, now.astimezone(zone), configured, counts)
+            if local.time() >= QUIET_FROM or local.time() < QUIET_UNTIL:
+                _hold_until_morning(now, _next_morning(local), configured, counts)
+                return counts
+            groups = _claim_batch(now, local, configured, counts)
         if groups is None:
             return counts
         for group, envelope in groups:
