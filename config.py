@@ -100,6 +100,24 @@ class Config:
     JOBS_WORKER_THREADS = _env_int("JOBS_WORKER_THREADS", 2)
     # An Excel export of an action list longer than this is made by a job (openpyxl: about 10,000 rows a second).
     EXPORT_JOB_ROWS = _env_int("EXPORT_JOB_ROWS", 5000)
+    # Channels beside the message centre (learning_app/messages/channels, README "Messages"); each is
+    # on when its settings are given. Email: smtp://host:port, smtps://user:password@host:465, or
+    # smtp://user:password@host:587?starttls=1.
+    MAIL_URL = os.environ.get("MAIL_URL")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "noreply@localhost")
+    # SMS: an HTTP gateway taking a JSON POST {phone, text, key}; with a secret, signed (X-Signature).
+    SMS_WEBHOOK_URL = os.environ.get("SMS_WEBHOOK_URL")
+    SMS_WEBHOOK_SECRET = os.environ.get("SMS_WEBHOOK_SECRET")
+    # WeChat template messages from a 公众号 (both the app id and the secret turn the channel on).
+    WECHAT_APP_ID = os.environ.get("WECHAT_APP_ID")
+    WECHAT_APP_SECRET = os.environ.get("WECHAT_APP_SECRET")
+    WECHAT_TEMPLATE_ID = os.environ.get("WECHAT_TEMPLATE_ID")
+    WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", "https://api.weixin.qq.com")
+    # The platform's public address (https://dangjian.example.cn): links in emails, SMS and WeChat.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL")
+    # How long a delivery worker's claim on a batch lasts before another worker may send it again
+    # (learning_app/messages/delivery.py): longer than one batch's sends can take.
+    DELIVERY_CLAIM_SECONDS = max(_env_int("DELIVERY_CLAIM_SECONDS", 900), 1)
 
 
 class DevelopmentConfig(Config):
@@ -116,6 +134,8 @@ class TestingConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     # Jobs run in the test's own process unless a test starts a real worker (tests/learning_app/test_jobs.py).
     JOBS_IMMEDIATE = True
+    # The test environment's own channels never leak in: a test that wants one configures it.
+    MAIL_URL = SMS_WEBHOOK_URL = WECHAT_APP_ID = WECHAT_APP_SECRET = None
 
 
 class ProductionConfig(Config):
