@@ -114,6 +114,7 @@ def backup_command(target):
 
 
 def init_app(app):
+    from .messages.cli import send_reminders_command
     for command in (create_admin_command, import_roster_command, seed_demo_command, seed_demo_if_empty_command,
-                    backup_command):
+                    backup_command, send_reminders_command):
         app.cli.add_command(command)
