@@ -260,6 +260,8 @@ ACCESS_MATRIX: dict[str, Row] = {
                                allow(200, A_MANAGERS, 403) | {"supervisor_b": 404}),
     "analytics.action_list": Row(with_org(get("analytics.action_list", kind="not_started")),
                                  allow(200, A_MANAGERS, 403) | {"supervisor_b": 404}),
+    "analytics.remind_list": Row(with_org(get("analytics.remind_list", kind="not_started")),
+                                 allow(OK, A_MANAGERS, 403) | {"supervisor_b": 404}, "POST"),
     "analytics.export_list": Row(with_org(get("analytics.export_list", kind="not_started", fmt="csv")),
                                  allow(200, A_MANAGERS, 403) | {"supervisor_b": 404}),
     "analytics.export_branches": Row(with_org(get("analytics.export_branches", fmt="xlsx")),

@@ -164,6 +164,7 @@ OTHER_FORMS = {
     "/bases/sessions/<int:session_id>/mark": "marks a member present by hand",
     "/sites/manage": "creates a new site",
     "/sites/<int:site_id>/notices": "writes a new notice",
+    "/dashboard/lists/<kind>/remind": "reminds the members on the list (提醒未完成的党员, once a day)",
     "/sites/<int:site_id>/featured": "features one more course",
     "/sites/<int:site_id>/staff": "appoints one more staff member",
     "/sites/<int:site_id>/studies/new": "records a new collective study",
