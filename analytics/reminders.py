@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -30,6 +31,11 @@ NOTE_LENGTH = 200
 
 class RemindRefused(RuleError):
     """A reminder the rules refuse (again today, outside the supervisor's reach, a note too long)."""
+
+
+def note_too_long() -> str:
+    return ngettext("The note may be at most %(num)s character long.",
+                    "The note may be at most %(num)s characters long.", NOTE_LENGTH)
 
 
 def filters_key(filters: Filters, kind: str) -> str:
@@ -58,7 +64,7 @@ def remind_list(actor, root: Organization, filters: Filters, kind: str, note: st
     if not (actor.is_admin or actor.can_see_org(root)):
         raise RemindRefused(_("You can remind only members of the organisations you supervise."))
     if len(note) > NOTE_LENGTH:
-        raise RemindRefused(_("The note may be at most %(count)s characters long.", count=NOTE_LENGTH))
+        raise RemindRefused(note_too_long())
     earlier = reminded_today(root, filters, kind, today)
     if earlier is not None:
         raise _again(earlier)

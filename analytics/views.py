@@ -4,6 +4,7 @@ from datetime import date
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -131,11 +132,11 @@ def remind_list(kind):
     form = RemindForm()  # CSRF is checked for every POST (learning_app.extensions.csrf)
     back = url_for("analytics.action_list", kind=kind, org=root.id, **filters.as_args())
     if not form.validate():
-        flash(_("The note may be at most %(count)s characters long.", count=reminders.NOTE_LENGTH), "error")
+        flash(reminders.note_too_long(), "error")
         return redirect(back)
     return write_and_redirect(
         lambda: reminders.remind_list(current_user, root, filters, kind, form.note.data or ""),
-        lambda reminder: _("Reminded %(count)s members.", count=reminder.recipients), back)
+        lambda reminder: ngettext("Reminded %(num)s member.", "Reminded %(num)s members.", reminder.recipients), back)
 
 
 @bp.route("/lists/<kind>.<any(xlsx, csv):fmt>")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import and_, select
 
 from learning_app.extensions import db
@@ -92,7 +93,7 @@ def deadline_reminders(moment):
 def _deadline_text(title, deadline, ahead):
     def compose():
         subject = (_("Due tomorrow: %(title)s", title=title) if ahead == 1 else
-                   _("Due in %(days)s days: %(title)s", days=ahead, title=title))
+                   ngettext("Due in %(num)s day: %(title)s", "Due in %(num)s days: %(title)s", ahead, title=title))
         return subject, _("The course “%(title)s” assigned to you is due on %(date)s and is not complete yet.",
                           title=title, date=deadline.isoformat())
     return compose
