@@ -129,6 +129,8 @@ EDIT_FORMS = {
                  lambda w: url_for("bases.view_session", session_id=w["A"]["session"])),
         EditForm("open to walk-ins", "supervisor_a",
                  lambda w: url_for("bases.view_session", session_id=w["A"]["session"]), _session_with_walk_ins)],
+    "/bases/sessions/<int:session_id>/reschedule": [
+        EditForm("scheduled", "supervisor_a", lambda w: url_for("bases.view_session", session_id=w["A"]["session"]))],
     "/quizzes/manage/<int:quiz_id>": [
         EditForm("published", "author", lambda w: url_for("quizzes.edit_quiz", quiz_id=w["A"]["quiz"]),
                  _unusual_quiz)],

@@ -263,8 +263,8 @@ def reschedule_session(actor, session: BaseSession, starts_at, ends_at, now=None
     _check_changeable(actor, session, now)
     if ends_at <= starts_at:
         raise BaseRuleError(_("The session must end after it starts."))
-    if as_utc(starts_at) == as_utc(session.starts_at) and as_utc(ends_at) == as_utc(session.ends_at):
-        return
+    if _minute(starts_at) == _minute(session.starts_at) and _minute(ends_at) == _minute(session.ends_at):
+        return  # forms give minutes: the same time, posted back, is no change
     before = as_utc(session.starts_at).isoformat()
     session.starts_at, session.ends_at, session.version = starts_at, ends_at, session.version + 1
     record_audit(actor, "base.session_reschedule", session, {"from": before,
@@ -280,6 +280,10 @@ def cancel_session(actor, session: BaseSession, now=None) -> None:
     record_audit(actor, "base.session_cancel", session, {"topic": session.topic})
     db.session.flush()
     notify_session_changed(session, cancelled=True)
+
+
+def _minute(moment):
+    return as_utc(moment).replace(second=0, microsecond=0)
 
 
 def _check_changeable(actor, session: BaseSession, now) -> None:

@@ -84,3 +84,20 @@ def test_a_change_and_a_cancellation_reach_those_signed_up(world, signed_session
     assert messages(MessageKind.SESSION_TOMORROW) == []  # a cancelled session is not reminded
     with pytest.raises(BaseRuleError):
         services.sign_up(world["member_a1_bis"], signed_session)
+
+
+def test_the_session_page_changes_the_time_and_cancels_for_its_managers_only(world, signed_session, login):
+    page = f"/bases/sessions/{signed_session.id}"
+    outsider = login(world["other_supervisor"])
+    assert outsider.post(f"{page}/cancel").status_code in (403, 404)
+    manager = login(world["manager"])
+    assert "取消活动" in manager.get(page).get_data(as_text=True)
+    starts = signed_session.starts_at.astimezone(ZoneInfo("Asia/Shanghai")) + timedelta(hours=1)
+    response = manager.post(f"{page}/reschedule", data={
+        "reschedule-starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
+        "reschedule-ends_at": (starts + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")})
+    assert response.status_code == 302
+    assert len(messages(MessageKind.SESSION_CHANGED)) == 2
+    assert manager.post(f"{page}/cancel").status_code == 302
+    assert len(messages(MessageKind.SESSION_CANCELLED)) == 2
+    assert "此活动已取消" in login(world["member_a1"]).get(page).get_data(as_text=True)
