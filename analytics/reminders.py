@@ -79,7 +79,7 @@ def remind_list(actor, root: Organization, filters: Filters, kind: str, note: st
     member_ids = list(db.session.scalars(select(listed.c.id).distinct()))
     reminder.recipients = notify(member_ids, MessageKind.REMINDER, f"remind:{reminder.id}",
                                  _compose(kind, root.name, note), _link(kind, filters))
-    record_audit(actor, "list.remind", root, {"kind": kind, "filters": reminder.filters_key,
+    record_audit(actor, "list.remind", root, {"list": kind, "filters": reminder.filters_key,
                                               "recipients": reminder.recipients, "note": note})
     db.session.flush()
     return reminder
