@@ -4,13 +4,14 @@ They are derived data: `analytics.counts` keeps them in step with enrolments, pa
 assignments and members in the same transaction as the change, and `flask rebuild-counts`
 rebuilds them from scratch.
 """
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Integer, Numeric, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learning_app.extensions import db
+from learning_app.timezones import utcnow
 
 
 class CourseProgressCount(db.Model):
@@ -93,3 +94,25 @@ class HoursBinCount(db.Model):
     members: Mapped[int] = mapped_column(Integer, default=0)
     meeting: Mapped[int] = mapped_column(Integer, default=0)
     hours: Mapped[Decimal] = mapped_column(Numeric(12, 1), default=Decimal("0"))
+
+
+class ListReminder(db.Model):
+    """A supervisor's "提醒未完成的党员" on an action list: at most once per list (kind, node, filters) and
+    local day, which the unique constraint keeps true however many clicks arrive at once."""
+    __tablename__ = "list_reminder"
+    __table_args__ = (UniqueConstraint("list_kind", "org_id", "filters_key", "day", name="uq_list_reminder_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_kind: Mapped[str] = mapped_column(String(20))
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)
+    filters_key: Mapped[str] = mapped_column(String(100))
+    day: Mapped[date] = mapped_column(Date)
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    sent_by = relationship("User")
+
+    def __repr__(self):
+        return f"<ListReminder {self.list_kind} org={self.org_id} {self.filters_key!r} {self.day}>"

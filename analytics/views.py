@@ -1,8 +1,8 @@
 """The supervisor dashboard, its action lists, exports and the printable report."""
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,10 +15,12 @@ from learning_app.orgs.queries import ancestors_of, path_labels
 from learning_app.permissions import people_manager_required
 from learning_app.templating import add_navigation
 from learning_app.timezones import local_today
+from learning_app.transactions import write_and_redirect
 
-from . import charts, evaluation, exports, queries
+from . import charts, evaluation, exports, queries, reminders
 from .cli import gen_scale_command, rebuild_counts_command
 from .filters import Filters
+from .forms import RemindForm
 from .permissions import get_dashboard_root
 
 bp = Blueprint("analytics", __name__, url_prefix="/dashboard", template_folder="templates")
@@ -112,11 +114,31 @@ def action_list(kind):
         abort(404)
     rows, total = queries.action_list_page(root, filters, kind, request.args.get("sort", "branch"), page, PER_PAGE)
     trail, labels = _trail_and_labels(root)
+    reminded = reminders.reminded_today(root, filters, kind)
     return render_template("analytics/list.html", root=root, filters=filters, kind=kind, rows=rows, total=total,
+                           remind_form=RemindForm(), reminded=reminded,
                            titles={"not_started": _("Not started"), "overdue": _("Overdue"),
                                    "below_hours": _("Below the hours requirement")}, today=local_today(),
                            page=page, pages=max(1, -(-total // PER_PAGE)), trail=trail, labels=labels,
                            sort=request.args.get("sort", "branch"))
+
+
+@bp.route("/lists/<kind>/remind", methods=["POST"])
+@people_manager_required
+def remind_list(kind):
+    """"提醒未完成的党员": message everyone on the list (at most once a day per list)."""
+    root = get_dashboard_root(request.args.get("org", type=int), current_user)
+    filters = Filters.from_args(request.args)
+    if kind not in queries.LIST_KINDS:
+        abort(404)
+    form = RemindForm()  # CSRF is checked for every POST (learning_app.extensions.csrf)
+    back = url_for("analytics.action_list", kind=kind, org=root.id, **filters.as_args())
+    if not form.validate():
+        flash(reminders.note_too_long(), "error")
+        return redirect(back)
+    return write_and_redirect(
+        lambda: reminders.remind_list(current_user, root, filters, kind, form.note.data or ""),
+        lambda reminder: ngettext("Reminded %(num)s member.", "Reminded %(num)s members.", reminder.recipients), back)
 
 
 @bp.route("/lists/<kind>.<any(xlsx, csv):fmt>")

@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from .extensions import db
-from .messages.cli import deliver_messages_command
+from .messages.cli import deliver_messages_command, send_reminders_command
 from .models import Role, User
 from .transactions import committing_command
 
@@ -116,5 +116,5 @@ def backup_command(target):
 
 def init_app(app):
     for command in (create_admin_command, import_roster_command, seed_demo_command, seed_demo_if_empty_command,
-                    backup_command, deliver_messages_command):
+                    backup_command, deliver_messages_command, send_reminders_command):
         app.cli.add_command(command)

@@ -203,6 +203,9 @@ ACCESS_MATRIX: dict[str, Row] = {
     "bases.view_session": Row(get("bases.view_session", session_id="session"), allow(200, A_SIDE, 404)),
     "bases.sign_up": Row(get("bases.sign_up", session_id="session"), allow(OK, A_SIDE, 404), "POST"),
     "bases.check_in": Row(get("bases.check_in", session_id="session"), allow(200, A_SIDE, 404)),
+    "bases.reschedule_session": Row(get("bases.reschedule_session", session_id="session"),
+                                    allow(OK, A_MANAGERS, 403), "POST"),
+    "bases.cancel_session": Row(get("bases.cancel_session", session_id="session"), allow(OK, A_MANAGERS, 403), "POST"),
     "bases.set_walk_ins": Row(get("bases.set_walk_ins", session_id="session"), allow(OK, A_MANAGERS, 403), "POST"),
     "bases.show_code": Row(get("bases.show_code", session_id="session"), allow(200, A_MANAGERS, 403)),
     "bases.current_code": Row(get("bases.current_code", session_id="session"), allow(200, A_MANAGERS, 403)),
@@ -267,6 +270,8 @@ ACCESS_MATRIX: dict[str, Row] = {
                                allow(200, A_MANAGERS, 403) | {"supervisor_b": 404}),
     "analytics.action_list": Row(with_org(get("analytics.action_list", kind="not_started")),
                                  allow(200, A_MANAGERS, 403) | {"supervisor_b": 404}),
+    "analytics.remind_list": Row(with_org(get("analytics.remind_list", kind="not_started")),
+                                 allow(OK, A_MANAGERS, 403) | {"supervisor_b": 404}, "POST"),
     "analytics.export_list": Row(with_org(get("analytics.export_list", kind="not_started", fmt="csv")),
                                  allow(200, A_MANAGERS, 403) | {"supervisor_b": 404}),
     # Only whoever asked for an export takes its file: the world's job is supervisor_a's count rebuild (no file).

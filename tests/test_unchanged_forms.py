@@ -129,6 +129,8 @@ EDIT_FORMS = {
                  lambda w: url_for("bases.view_session", session_id=w["A"]["session"])),
         EditForm("open to walk-ins", "supervisor_a",
                  lambda w: url_for("bases.view_session", session_id=w["A"]["session"]), _session_with_walk_ins)],
+    "/bases/sessions/<int:session_id>/reschedule": [
+        EditForm("scheduled", "supervisor_a", lambda w: url_for("bases.view_session", session_id=w["A"]["session"]))],
     "/quizzes/manage/<int:quiz_id>": [
         EditForm("published", "author", lambda w: url_for("quizzes.edit_quiz", quiz_id=w["A"]["quiz"]),
                  _unusual_quiz)],
@@ -164,6 +166,7 @@ OTHER_FORMS = {
     "/bases/sessions/<int:session_id>/mark": "marks a member present by hand",
     "/sites/manage": "creates a new site",
     "/sites/<int:site_id>/notices": "writes a new notice",
+    "/dashboard/lists/<kind>/remind": "reminds the members on the list (提醒未完成的党员, once a day)",
     "/sites/<int:site_id>/featured": "features one more course",
     "/sites/<int:site_id>/staff": "appoints one more staff member",
     "/sites/<int:site_id>/studies/new": "records a new collective study",

@@ -82,6 +82,12 @@ class WalkInForm(FlaskForm):
     accepts_walk_ins = BooleanField(WALK_INS_LABEL)
 
 
+class RescheduleForm(FlaskForm):
+    """A session's new time; the members signed up are told."""
+    starts_at = DateTimeLocalField(_l("Starts at"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    ends_at = DateTimeLocalField(_l("Ends at"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+
+
 class CheckInForm(FlaskForm):
     code = StringField(_l("Check-in code"), validators=[DataRequired(), Length(min=6, max=6)])
 

@@ -190,6 +190,9 @@ class BaseSession(db.Model):
     wrong_codes: Mapped[int] = mapped_column(Integer, default=0)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Each change of time counts one up: the key of the message that tells the members signed up.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     base: Mapped[Base] = relationship(lazy="joined")
     course: Mapped[Course | None] = relationship()

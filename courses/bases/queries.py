@@ -79,7 +79,8 @@ def upcoming_sessions_for(user, now):
         return []
     invited = select(SessionInvitation.session_id).where(SessionInvitation.org_id.in_(user.org.ancestor_ids))
     return list(db.session.scalars(select(BaseSession).where(BaseSession.id.in_(invited),
-                                                             BaseSession.ends_at >= now)
+                                                             BaseSession.ends_at >= now,
+                                                             BaseSession.cancelled_at.is_(None))
                                    .order_by(BaseSession.starts_at)))
 
 

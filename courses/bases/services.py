@@ -35,6 +35,7 @@ from .models import (
     Site,
     SiteStaff,
 )
+from .reminders import notify_notice_published, notify_notice_review, notify_session_changed
 
 # Members may check in from a little before the session starts until it ends.
 EARLY_CHECKIN = timedelta(minutes=30)
@@ -122,6 +123,9 @@ def review_notice(reviewer, notice: Notice, approve: bool, comment: str = "") ->
     notice.published_at = utcnow() if approve else None
     record_audit(reviewer, "notice.approve" if approve else "notice.reject", notice, {"comment": comment[:200]})
     db.session.flush()
+    notify_notice_review(notice, approve, comment.strip())
+    if approve:
+        notify_notice_published(notice)
 
 
 # Collective study -------------------------------------------------------------------------------
@@ -254,6 +258,43 @@ def set_walk_ins(actor, session: BaseSession, accepts: bool) -> None:
     db.session.flush()
 
 
+def reschedule_session(actor, session: BaseSession, starts_at, ends_at, now=None) -> None:
+    """Move a session to another time; the members signed up are told (once per change)."""
+    _check_changeable(actor, session, now)
+    if ends_at <= starts_at:
+        raise BaseRuleError(_("The session must end after it starts."))
+    if _minute(starts_at) == _minute(session.starts_at) and _minute(ends_at) == _minute(session.ends_at):
+        return  # forms give minutes: the same time, posted back, is no change
+    before = as_utc(session.starts_at).isoformat()
+    session.starts_at, session.ends_at, session.version = starts_at, ends_at, session.version + 1
+    record_audit(actor, "base.session_reschedule", session, {"from": before,
+                                                             "to": as_utc(starts_at).isoformat()})
+    db.session.flush()
+    notify_session_changed(session, cancelled=False)
+
+
+def cancel_session(actor, session: BaseSession, now=None) -> None:
+    """Cancel a session that has not ended; the members signed up are told."""
+    _check_changeable(actor, session, now)
+    session.cancelled_at = now or utcnow()
+    record_audit(actor, "base.session_cancel", session, {"topic": session.topic})
+    db.session.flush()
+    notify_session_changed(session, cancelled=True)
+
+
+def _minute(moment):
+    return as_utc(moment).replace(second=0, microsecond=0)
+
+
+def _check_changeable(actor, session: BaseSession, now) -> None:
+    if not session.base.can_manage(actor):
+        raise BaseRuleError(_("Only the base's managers change its sessions."))
+    if session.cancelled_at is not None:
+        raise BaseRuleError(_("This session has been cancelled."))
+    if (now or utcnow()) >= as_utc(session.ends_at):
+        raise BaseRuleError(_("This session is over."))
+
+
 def sign_up(user, session: BaseSession, now=None) -> SignUp:
     """Take a seat if one is free; the conditional UPDATE keeps concurrent sign-ups within capacity."""
     now = now or utcnow()
@@ -261,6 +302,8 @@ def sign_up(user, session: BaseSession, now=None) -> SignUp:
         raise BaseRuleError(_("Your organisation is not invited to this session."))
     if now >= as_utc(session.ends_at):
         raise BaseRuleError(_("This session is over."))
+    if session.cancelled_at is not None:
+        raise BaseRuleError(_("This session has been cancelled."))
     if db.session.scalar(select(SignUp.id).where(SignUp.session_id == session.id, SignUp.user_id == user.id)):
         raise BaseRuleError(_("You have already signed up."))
     taken = db.session.execute(

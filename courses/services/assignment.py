@@ -8,6 +8,7 @@ from learning_app.extensions import db
 from learning_app.timezones import local_today
 
 from ..models import Assignment, Course, EnrolmentSource, encode_set
+from ..reminders import notify_assigned
 from .authoring import AuthoringError
 from .learning import ensure_enrolment
 
@@ -21,7 +22,8 @@ def check_deadline(deadline: date | None) -> None:
 
 def assign_course(actor, course: Course, org, categories=(), positions=(), required: bool = True,
                   deadline: date | None = None) -> Assignment:
-    """Assign to `org` and everything under it; members who join the subtree later are covered too."""
+    """Assign to `org` and everything under it; members who join the subtree later are covered too.
+    Everyone covered now gets a message (in batches, in this transaction)."""
     check_deadline(deadline)
     if course.published is None:
         raise AuthoringError(_("Only a published course can be assigned."))
@@ -35,6 +37,7 @@ def assign_course(actor, course: Course, org, categories=(), positions=(), requi
     record_audit(actor, "course.assign", course, {"assignment": assignment.id, "org_id": org.id,
                                                   "deadline": deadline.isoformat() if deadline else None,
                                                   "required": required})
+    notify_assigned(assignment, course.published.title)
     return assignment
 
 

@@ -5,6 +5,7 @@ from learning_app.extensions import db
 from learning_app.models import utcnow
 
 from ..models import Course, LessonKind, RevisionStatus
+from ..reminders import notify_review_outcome
 from .authoring import AuthoringError, log_event
 
 NEEDS_FILE = {LessonKind.VIDEO, LessonKind.AUDIO, LessonKind.DOCUMENT}
@@ -74,6 +75,7 @@ def approve(course: Course, reviewer, comment: str = "") -> None:
     course.working = None
     log_event(course, revision, reviewer, "approve", comment.strip())
     db.session.flush()
+    notify_review_outcome(course, revision, True, comment.strip())
 
 
 def return_to_author(course: Course, reviewer, comment: str) -> None:
@@ -85,3 +87,4 @@ def return_to_author(course: Course, reviewer, comment: str) -> None:
     revision.reviewer_id = reviewer.id
     log_event(course, revision, reviewer, "reject", comment.strip())
     db.session.flush()
+    notify_review_outcome(course, revision, False, comment.strip())

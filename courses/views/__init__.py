@@ -8,6 +8,7 @@ from learning_app.templating import add_home_panel, add_navigation
 
 from ..demo import seed_demo_courses
 from ..queries import learning_summary
+from ..reminders import register_reminders
 
 bp = Blueprint("courses", __name__, url_prefix="/courses", template_folder="../templates")
 
@@ -29,6 +30,7 @@ def register_navigation(state):
     state.app.jinja_env.globals.update(event_labels=EVENT_LABELS, source_labels=SOURCE_LABELS)
     demo_seeded.connect(seed_demo_courses)
     add_home_panel(10, "courses/panels/home.html", learning_summary, lambda user: user.is_member)
+    register_reminders()
 
 
 from . import authoring, files, learning, review  # noqa: E402,F401  (the modules add their routes to bp)

@@ -10,6 +10,7 @@ from learning_app.templating import add_home_panel, add_navigation
 from ..cli import import_questions_command
 from ..completion import final_quizzes_passed
 from ..demo import seed_demo_quiz
+from ..reminders import register_reminders
 from ..services.practice import practice_summary
 from .formatting import option_shares, plain_options, response_text, status_label, type_label
 
@@ -31,6 +32,7 @@ def register(state):
                                        status_label=status_label)
     state.app.cli.add_command(import_questions_command)
     demo_seeded.connect(seed_demo_quiz)
+    register_reminders()
 
 
 from . import authoring, practice, review, taking  # noqa: E402,F401  (the modules add their routes to bp)

@@ -6,6 +6,7 @@ from learning_app.models import Role
 from learning_app.templating import add_navigation
 
 from ...completion import register_requirement
+from ..reminders import register_reminders
 from ..services import required_base_sessions_met
 
 bp = Blueprint("bases", __name__, template_folder="../templates")
@@ -20,6 +21,7 @@ def register(state):
     add_navigation(24, "bases.notice_review_queue", _l("Notice review"), lambda user: user.has_role(Role.REVIEWER),
                    "manage")
     register_requirement(required_base_sessions_met)
+    register_reminders()
 
 
 from . import bases, sites  # noqa: E402,F401  (the modules add their routes to bp)

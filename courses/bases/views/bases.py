@@ -11,13 +11,13 @@ from learning_app.extensions import db
 from learning_app.models import Organization, utcnow
 from learning_app.orgs.queries import path_labels, whole_tree
 from learning_app.templating import format_hours
-from learning_app.timezones import local_to_utc
+from learning_app.timezones import local_to_utc, utc_to_local
 from learning_app.transactions import write_and_redirect
 
 from ...models import Course, FileKind
 from ...uploads import save_upload, storage_path
 from .. import checkin, queries, services
-from ..forms import BaseForm, CheckInForm, MarkForm, SessionForm, WalkInForm
+from ..forms import BaseForm, CheckInForm, MarkForm, RescheduleForm, SessionForm, WalkInForm
 from ..permissions import get_base_or_404, get_photo_or_404, get_session_or_404, member_or_manager_required
 from . import bp
 
@@ -82,7 +82,13 @@ def _session_page(session, mark_form=None):
                            signups=queries.session_signups(session) if managing else [],
                            out_of_tries=queries.members_out_of_tries(session, limits["per_member"]) if managing else [],
                            limits=limits, checkin_form=CheckInForm(), mark_form=mark_form or MarkForm(prefix="mark"),
-                           walk_in_form=WalkInForm(prefix="walkin", obj=session) if managing else None)
+                           walk_in_form=WalkInForm(prefix="walkin", obj=session) if managing else None,
+                           reschedule_form=_reschedule_form(session) if managing else None)
+
+
+def _reschedule_form(session):
+    return RescheduleForm(prefix="reschedule", data={"starts_at": utc_to_local(session.starts_at),
+                                                     "ends_at": utc_to_local(session.ends_at)})
 
 
 @bp.route("/bases/sessions/<int:session_id>/sign-up", methods=["POST"])
@@ -100,6 +106,30 @@ def set_walk_ins(session_id):
     form = WalkInForm(prefix="walkin")  # CSRF is checked for every POST (learning_app.extensions.csrf)
     return write_and_redirect(lambda: services.set_walk_ins(current_user, session, form.accepts_walk_ins.data),
                               _("Saved."), url_for("bases.view_session", session_id=session.id))
+
+
+@bp.route("/bases/sessions/<int:session_id>/reschedule", methods=["POST"])
+@login_required
+def reschedule_session(session_id):
+    """A new time for the session; the members signed up get a message."""
+    session = get_session_or_404(session_id, current_user, need="manage")
+    form = _reschedule_form(session)
+    back = url_for("bases.view_session", session_id=session.id)
+    if not form.validate():
+        flash(_("Enter when the session starts and ends."), "error")
+        return redirect(back)
+    return write_and_redirect(lambda: services.reschedule_session(
+        current_user, session, local_to_utc(form.starts_at.data), local_to_utc(form.ends_at.data)),
+        _("Saved. The members who signed up are told."), back)
+
+
+@bp.route("/bases/sessions/<int:session_id>/cancel", methods=["POST"])
+@login_required
+def cancel_session(session_id):
+    session = get_session_or_404(session_id, current_user, need="manage")
+    return write_and_redirect(lambda: services.cancel_session(current_user, session),
+                              _("The session is cancelled. The members who signed up are told."),
+                              url_for("bases.view_session", session_id=session.id))
 
 
 @bp.route("/bases/sessions/<int:session_id>/code")
