@@ -18,13 +18,17 @@ CHANNEL_FIELDS = {Channel.EMAIL: ("email", "email_on"), Channel.SMS: ("sms_on",)
                   Channel.WECHAT: ("wechat_openid", "wechat_on")}
 
 
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
 class ChannelsForm(FlaskForm):
-    email = StringField(_l("Email address"), validators=[
+    email = StringField(_l("Email address"), filters=[_strip], validators=[
         Optional(), Length(max=254),
         Regexp(EMAIL_PATTERN, message=_l("Enter an email address such as name@example.cn."))])
     email_on = BooleanField(_l("Send me messages by email"))
     sms_on = BooleanField(_l("Send me messages by SMS"))
-    wechat_openid = StringField(_l("WeChat openid"), validators=[
+    wechat_openid = StringField(_l("WeChat openid"), filters=[_strip], validators=[
         Optional(), Length(max=64),
         Regexp(OPENID_PATTERN, message=_l("An openid has only letters, digits, - and _."))])
     wechat_on = BooleanField(_l("Send me messages on WeChat"))
