@@ -53,7 +53,7 @@ def test_an_invalid_email_is_refused_in_chinese_and_nothing_is_saved(client, aut
     auth.login(member)
     response = save(client, email=email, email_on="y", sms_on="y", wechat_on="y")
     assert response.status_code == 400
-    assert "请输入电子邮箱地址，例如 name@example.cn。" in response.get_data(as_text=True)
+    assert "请输入电子邮箱地址，例如“name@example.cn”。" in response.get_data(as_text=True)
     assert settings_of(member) is None
 
 
