@@ -63,7 +63,7 @@ def edit_channels():
         return account_page(channels_form=form), 400
     return write_and_redirect(lambda: services.update_channels(current_user, **form.choices()),
                               lambda changed: _("Your channels are saved.") if changed else _("Nothing was changed."),
-                              url_for("auth.change_password"))
+                              url_for("auth.change_password", _anchor="channels"))
 
 
 @bp.route("/admin/deliveries")
