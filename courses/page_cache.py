@@ -25,13 +25,13 @@ import secrets
 from flask import current_app, g, request, session
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from learning_app.change_tracker import Watcher
 from learning_app.fast_paths import values_read_with_page
 from learning_app.kept import keep
-from learning_app.messages.models import Message
+from learning_app.messages.queries import unread_count_column
 from learning_app.models import Organization, RoleGrant, User
 from learning_app.templating import unread_badge_html
 from learning_app.timezones import local_today
@@ -81,8 +81,7 @@ def versions_with_member():
     table = PageVersion.__table__
     return (select(table.c.version).where(table.c.scope == SHARED).scalar_subquery(),
             select(table.c.version).where(table.c.scope == User.id).scalar_subquery(),
-            select(func.count()).select_from(Message)
-            .where(Message.recipient_id == User.id, Message.read_at.is_(None)).scalar_subquery())
+            unread_count_column(User.id))
 
 
 # -- noting changes (a watcher of learning_app.change_tracker) ----------------------------------------

@@ -95,8 +95,9 @@ def unread_badge_html(count: int) -> Markup:
 
 
 def unread_badge() -> Markup:
-    """The signed-in user's unread count: read at most once per page (one COUNT), or not at all when
-    the page read it with the user's row (g.unread_messages, the kept learning page)."""
+    """The signed-in user's unread count, read with their row (security.read_signed_in_user, and the
+    kept learning page's own statement) into g.unread_messages; counted here, once, only where a
+    page changed it (a message read) or loaded the user another way."""
     user = current_user._get_current_object()
     if not user.is_authenticated:
         return Markup("")

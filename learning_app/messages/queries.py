@@ -8,6 +8,13 @@ from ..timezones import local_date, local_day_range
 from .models import Delivery, DeliveryStatus, Message
 
 
+def unread_count_column(user_id):
+    """The member's unread count as a column to read with their row (`user_id`, a column): the navbar
+    shows it on every page, and a statement of its own cost every page about a fifth of its time."""
+    return (select(func.count()).select_from(Message)
+            .where(Message.recipient_id == user_id, Message.read_at.is_(None)).scalar_subquery())
+
+
 def unread_count(user) -> int:
     return db.session.scalar(select(func.count()).select_from(Message)
                              .where(Message.recipient_id == user.id, Message.read_at.is_(None))) or 0

@@ -2,7 +2,7 @@
 admin's delivery log."""
 from datetime import timedelta
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, g, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -44,6 +44,7 @@ def view_message(message_id):
     message = queries.message_of_or_404(current_user, message_id)
     with committing():
         services.mark_read(current_user, message)
+    g.pop("unread_messages", None)  # read with the user before this one was read: the navbar counts again
     return render_template("messages/detail.html", message=message, link=internal_link(message.link))
 
 
