@@ -42,9 +42,11 @@ def list_messages():
 @login_required
 def view_message(message_id):
     message = queries.message_of_or_404(current_user, message_id)
+    was_unread = message.read_at is None
     with committing():
         services.mark_read(current_user, message)
-    g.pop("unread_messages", None)  # read with the user before this one was read: the navbar counts again
+    if was_unread and g.get("unread_messages"):
+        g.unread_messages -= 1  # counted with the user, before this one was read
     return render_template("messages/detail.html", message=message, link=internal_link(message.link))
 
 
