@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import secrets
 
-from flask import current_app, request, session
+from flask import current_app, g, request, session
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import bindparam, select
@@ -31,7 +31,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from learning_app.change_tracker import Watcher
 from learning_app.fast_paths import values_read_with_page
 from learning_app.kept import keep
+from learning_app.messages.queries import unread_count_column
 from learning_app.models import Organization, RoleGrant, User
+from learning_app.templating import unread_badge_html
 from learning_app.timezones import local_today
 
 from .models import Assignment, Course, CourseRevision, Enrolment, Lesson, PageVersion, StudyHoursEntry
@@ -42,37 +44,44 @@ MEMBER_ENTITIES = (Enrolment, StudyHoursEntry, RoleGrant)
 SHARED_ENTITIES = (Assignment, Course, CourseRevision, Lesson, Organization)
 # Stands for the CSRF token in a kept page; random, so no page can contain it by chance.
 _TOKEN_MARK = f"csrf-{secrets.token_hex(16)}"
+# Stands for the navbar's unread count (站内信), which is not part of what keeps a page: a new message
+# shows on the kept page at once, from the count read with the member's row.
+_BADGE_MARK = f"unread-{secrets.token_hex(16)}"
 
 
 def cached_page(member, render) -> str:
     """The member's page from render(), or the kept one if it is still current. The view reads the
     counters with the member's row: it is marked fast_paths.serves_kept_page(versions_with_member)."""
-    if session.get("_flashes"):  # a message to show once: not from the cache, and not into it
-        return render()
     versions = values_read_with_page()
     if versions is None:
         raise RuntimeError("cached_page() needs a view marked serves_kept_page(versions_with_member)")
-    shared_version, member_version = versions
+    shared_version, member_version, unread = versions
+    g.unread_messages = unread or 0  # the navbar's count: read with the row, no statement of its own
+    if session.get("_flashes"):  # a message to show once: not from the cache, and not into it
+        return render()
     key = (shared_version or 0, member_version or 0, str(get_locale()), local_today(),
            request.full_path, request.script_root, member.real_name, member.org_id, member.category,
            member.position, member.large_text)
-    token = generate_csrf()
+    token, badge = generate_csrf(), str(unread_badge_html(g.unread_messages))
     store = current_app.extensions[STORE]
     kept = store.get(member.id)
     if kept is not None and kept[0] == key:
-        return kept[1].replace(_TOKEN_MARK, token)
+        return kept[1].replace(_TOKEN_MARK, token).replace(_BADGE_MARK, badge)
     # The counters were read before the page's data, so the page is at least as new as the key says.
     html = render()
-    keep(store, member.id, (key, html.replace(token, _TOKEN_MARK)), current_app.config["LEARNING_PAGES_KEPT"])
+    keep(store, member.id, (key, html.replace(token, _TOKEN_MARK).replace(badge, _BADGE_MARK)),
+         current_app.config["LEARNING_PAGES_KEPT"])
     return html
 
 
 def versions_with_member():
     """The shared counter and the member's, as columns to read with the member's row
-    (learning_app.fast_paths.serves_kept_page): a missing counter reads as None."""
+    (learning_app.fast_paths.serves_kept_page): a missing counter reads as None. And the member's
+    unread messages for the navbar, which the kept page shows without a statement of its own."""
     table = PageVersion.__table__
     return (select(table.c.version).where(table.c.scope == SHARED).scalar_subquery(),
-            select(table.c.version).where(table.c.scope == User.id).scalar_subquery())
+            select(table.c.version).where(table.c.scope == User.id).scalar_subquery(),
+            unread_count_column(User.id))
 
 
 # -- noting changes (a watcher of learning_app.change_tracker) ----------------------------------------

@@ -50,11 +50,11 @@ def create_app(config=None, **overrides):
     from .auth.views import bp as auth_bp
     from .jobs.views import bp as jobs_bp
     from .main.views import bp as main_bp
-    from .messages import models as message_models  # noqa: F401  (its tables, until its blueprint comes)
+    from .messages.views import bp as messages_bp
     from .orgs.views import bp as orgs_bp
     from .people.views import bp as people_bp
-    for blueprint in (main_bp, auth_bp, orgs_bp, people_bp, audit_bp, jobs_bp, courses_bp, bases_bp, quizzes_bp,
-                      analytics_bp):
+    for blueprint in (main_bp, auth_bp, orgs_bp, people_bp, audit_bp, jobs_bp, messages_bp, courses_bp, bases_bp,
+                      quizzes_bp, analytics_bp):
         app.register_blueprint(blueprint)
 
     # What keeps derived data in step with every write: one change tracker and its watchers, in the order

@@ -102,16 +102,20 @@ def _user_statement():
     from sqlalchemy import bindparam, select
     from sqlalchemy.orm import joinedload
 
+    from .messages.queries import unread_count_column
     from .models import User
-    return (select(User).where(User.id == bindparam("user_id"), sign_in_is_live(User.id))
+    return (select(User, unread_count_column(User.id)).where(User.id == bindparam("user_id"), sign_in_is_live(User.id))
             .options(joinedload(User.role_grants)))
 
 
 def read_signed_in_user(user_id: int, key: str):
-    """The user's row with their role grants, if this sign-in of theirs has not ended, else None."""
-    user = db.session.scalars(_user_statement(), sign_in_parameters(user_id, key)).unique().first()
-    if user is not None:
-        user.sign_in_key = key
+    """The user's row with their role grants, if this sign-in of theirs has not ended, else None. Their
+    unread messages are counted in the same statement, for the navbar (learning_app.templating)."""
+    row = db.session.execute(_user_statement(), sign_in_parameters(user_id, key)).unique().first()
+    if row is None:
+        return None
+    user, g.unread_messages = row
+    user.sign_in_key = key
     return user
 
 

@@ -1,9 +1,12 @@
 """What every template can use: navigation by role, languages, formatting."""
-from flask import current_app, request, url_for
+from flask import current_app, g, request, url_for
 from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
+
+from .i18n import ngettext
+from .messages.queries import unread_count
 
 # The menu's groups, by what people do; an entry in no group stands alone at the top (Home).
 MENU_GROUPS = {
@@ -81,6 +84,29 @@ def menu_html(user) -> Markup:
     return html
 
 
+def unread_badge_html(count: int) -> Markup:
+    """The unread count beside 消息 in the navbar. Its wrapper is there at 0 too: a kept page
+    (courses.page_cache) finds it by its exact text and puts the current count in its place."""
+    if not count:
+        return Markup('<span id="unread-messages"></span>')
+    return Markup('<span id="unread-messages"><span class="badge rounded-pill text-bg-danger ms-1" aria-hidden="true">'
+                  '{}</span><span class="visually-hidden">{}</span></span>').format(
+        count, ngettext("%(num)d unread message", "%(num)d unread messages", count))
+
+
+def unread_badge() -> Markup:
+    """The signed-in user's unread count, read with their row (security.read_signed_in_user, and the
+    kept learning page's own statement) into g.unread_messages; counted here, once, only where a
+    page changed it (a message read) or loaded the user another way."""
+    user = current_user._get_current_object()
+    if not user.is_authenticated:
+        return Markup("")
+    count = g.get("unread_messages")
+    if count is None:
+        count = g.unread_messages = unread_count(user)
+    return unread_badge_html(count)
+
+
 def page_url(page, **extra):
     """The current page's URL with another page number, keeping the filters."""
     args = request.args.to_dict()
@@ -107,5 +133,6 @@ def init_app(app):
         }
 
     app.jinja_env.globals["page_url"] = page_url
+    app.jinja_env.globals["unread_badge"] = unread_badge
     app.jinja_env.filters["hours"] = format_hours
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""

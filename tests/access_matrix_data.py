@@ -127,6 +127,14 @@ ACCESS_MATRIX: dict[str, Row] = {
     "orgs.reactivate_org": Row(get("orgs.reactivate_org", org_id="general"), allow(OK, ["admin"], 403), "POST"),
     "orgs.delete_org": Row(get("orgs.delete_org", org_id="general"), allow(OK, ["admin"], 403), "POST"),
     "audit.list_entries": Row(get("audit.list_entries"), allow(200, ["admin"], 403)),
+    "messages.list_deliveries": Row(get("messages.list_deliveries"), allow(200, ["admin"], 403)),
+
+    # --- the message centre (站内信): each visitor's own messages; another's message is 404 ----------
+    "messages.list_messages": Row(get("messages.list_messages"), everyone()),
+    "messages.view_message": Row(get("messages.view_message", message_id="message"),
+                                 allow(200, ["member_a"], 404)),
+    "messages.mark_all_read": Row(get("messages.mark_all_read"), everyone(OK), "POST"),
+    "messages.edit_channels": Row(get("messages.edit_channels"), everyone(OK), "POST"),
 
     "people.list_members": Row(get("people.list_members"), allow(200, MANAGERS, 403)),
     "people.member_detail": Row(get("people.member_detail", user_id="member"),

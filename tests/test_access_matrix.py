@@ -35,6 +35,8 @@ from courses.uploads import save_upload
 from learning_app import create_app
 from learning_app.extensions import db
 from learning_app.jobs import JobRun, JobState
+from learning_app.messages import services as message_services
+from learning_app.messages.models import Channel, Delivery, DeliveryStatus, Message, MessageKind
 from learning_app.models import MemberCategory, OrgKind, PositionLevel, Role, RoleGrant, utcnow
 from learning_app.orgs.services import create_org
 from learning_app.people.services import create_account, grant_role
@@ -105,6 +107,12 @@ def _build_side(side, general, branch, member, supervisor, author, reviewer):
     # A finished background job the supervisor started: theirs and the admins' to see.
     job = JobRun(kind="rebuild_counts", started_by_id=supervisor.id, state=JobState.DONE, result={"repaired": 0})
     db.session.add(job)
+    # A message to the member, linking to the site, whose email failed (the admin's delivery log lists it).
+    message_services.notify([member.id], MessageKind.NOTICE, "matrix:notice",
+                            lambda: (f"{marker}消息", f"{marker}消息正文"), f"/sites/{site.id}")
+    message = db.session.scalar(db.select(Message).where(Message.recipient_id == member.id))
+    db.session.add(Delivery(message_id=message.id, recipient_id=member.id, channel=Channel.EMAIL,
+                            status=DeliveryStatus.FAILED, attempts=5, last_error=f"{marker}错误"))
     db.session.commit()
 
     grant = db.session.scalar(db.select(RoleGrant).where(RoleGrant.user_id == supervisor.id,
@@ -115,12 +123,14 @@ def _build_side(side, general, branch, member, supervisor, author, reviewer):
         "assignment": assignment.id, "bank": bank.id, "question": question.id, "quiz": quiz.id, "item": item.id,
         "attempt": attempt.id, "answer": attempt.answers[0].id, "base": base.id, "photo": base.photos[0].id,
         "session": session.id, "site": site.id, "notice": notice.id, "study": study.id, "job": job.id,
+        "message": message.id,
         # Text only branch A's (or B's) insiders may see: it must never appear on the other side's pages.
         # (The bank's question is not among them: banks are the author's, not a branch's, and daily practice
         # draws from every bank whose audience includes the member.)
         "private_text": [f"{marker}课程", f"{marker}第一课", f"{marker}学习内容", f"{marker}测验", f"{marker}教育基地",
                          f"{marker}地址", f"{marker}现场学习", f"{marker}学习站",
-                         f"{marker}通知", f"{marker}集中学习", "甲方党员" if side == "A" else "乙方党员"],
+                         f"{marker}通知", f"{marker}集中学习", f"{marker}消息",
+                         "甲方党员" if side == "A" else "乙方党员"],
     }
 
 

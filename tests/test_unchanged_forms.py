@@ -38,6 +38,10 @@ from tests.test_access_matrix import build_world
 
 CRAWLERS = ("anonymous", "admin", "author", "reviewer", "supervisor_a", "member_a")
 
+# Every message channel configured, so that the account page offers the whole channels form.
+pytestmark = pytest.mark.app_config(MAIL_URL="smtp://127.0.0.1:8025", SMS_WEBHOOK_URL="http://127.0.0.1:9/sms",
+                                    WECHAT_APP_ID="wx-test", WECHAT_APP_SECRET="secret")
+
 
 def _unusual_member(w):
     """Branch A's member becomes a probationary secretary of the second branch, with a phone."""
@@ -66,6 +70,15 @@ def _unusual_course(w):
     revision.audience_categories = encode_set(["probationary", "activist"])
     revision.audience_positions = encode_set(["secretary"])
     revision.media_completion_ratio, revision.reading_seconds = 0.75, 120
+
+
+def _unusual_channels(w):
+    """The member gave an email address and a WeChat openid and turned every channel off."""
+    from learning_app.messages.services import settings_of
+    member = db.session.scalar(db.select(User).where(User.login_id == w["users"]["member_a"]))
+    settings = settings_of(member)
+    settings.email, settings.wechat_openid = "dangyuan@example.cn", "oAbC-12_3"
+    settings.email_on = settings.sms_on = settings.wechat_on = False
 
 
 def _unusual_lesson(w):
@@ -131,6 +144,10 @@ EDIT_FORMS = {
                  lambda w: url_for("bases.view_session", session_id=w["A"]["session"]), _session_with_walk_ins)],
     "/bases/sessions/<int:session_id>/reschedule": [
         EditForm("scheduled", "supervisor_a", lambda w: url_for("bases.view_session", session_id=w["A"]["session"]))],
+    "/messages/channels": [
+        # Never saved: posting the defaults back must not even create the member's settings row.
+        EditForm("never saved", "member_a", lambda w: url_for("auth.change_password")),
+        EditForm("every channel off", "member_a", lambda w: url_for("auth.change_password"), _unusual_channels)],
     "/quizzes/manage/<int:quiz_id>": [
         EditForm("published", "author", lambda w: url_for("quizzes.edit_quiz", quiz_id=w["A"]["quiz"]),
                  _unusual_quiz)],

@@ -26,7 +26,8 @@ CATALOG = Path(__file__).resolve().parent.parent / "learning_app" / "translation
 # English a Chinese page may show: names of formats and tools, and the language switch.
 ALLOWED_ENGLISH = {"URL", "PDF", "CSV", "Excel", "Markdown", "JavaScript", "GIFT", "Moodle", "Aiken", "UTF",
                    "GBK", "NUL", "QR", "ANSWER", "ACD", "English", "xlsx", "xls", "csv", "gift", "txt", "upload",
-                   "MB", "KB", "GB", "IP"}
+                   "MB", "KB", "GB", "IP",
+                   "openid"}  # WeChat's name for a follower's id, as its Chinese documentation writes it
 RAW_VALUES = {"True", "False", "None"}
 
 

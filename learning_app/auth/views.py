@@ -1,9 +1,14 @@
+from types import SimpleNamespace
+
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..extensions import client_address
+from ..extensions import client_address, db
+from ..messages.forms import ChannelsForm
+from ..messages.models import MessageSettings
+from ..messages.services import CHANNEL_DEFAULTS, configured_channels
 from ..security import local_redirect_target, password_change_redirect
 from ..transactions import committing
 from . import lockout, services
@@ -82,4 +87,16 @@ def change_password():
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("main.home"))
         form.current_password.errors.append(_("The current password is wrong."))
-    return render_template("auth/change_password.html", form=form)
+    return account_page(password_form=form)
+
+
+def account_page(password_form=None, channels_form=None):
+    """The account page: the password, large text, signing out everywhere, and the member's message
+    channels (the form of learning_app.messages, offered once the password is their own)."""
+    channels = configured_channels()
+    if channels_form is None and channels:
+        stored = db.session.get(MessageSettings, current_user.id)  # read only: a GET creates no row
+        channels_form = ChannelsForm(channels, obj=stored or SimpleNamespace(**CHANNEL_DEFAULTS),
+                                     formdata=None)
+    return render_template("auth/change_password.html", form=password_form or ChangePasswordForm(formdata=None),
+                           channels_form=channels_form, channels=channels)

@@ -111,3 +111,30 @@ def settings_of(user) -> MessageSettings:
         settings = MessageSettings(user_id=user.id, email_on=True, sms_on=True, wechat_on=True)
         db.session.add(settings)
     return settings
+
+
+# What a member may set, and the value each has before they ever set it.
+CHANNEL_DEFAULTS = {"email": None, "email_on": True, "sms_on": True, "wechat_openid": None, "wechat_on": True}
+
+
+def update_channels(user, **choices) -> bool:
+    """Store the member's channel choices (only those given: a channel the deployment does not offer
+    keeps what it had). Choices equal to what is stored, or to the defaults when nothing is stored yet,
+    change nothing, not even by creating the settings row. Returns whether anything changed."""
+    unknown = set(choices) - set(CHANNEL_DEFAULTS)
+    if unknown:
+        raise TypeError(f"not channel settings: {sorted(unknown)}")
+    for address in ("email", "wechat_openid"):
+        if address in choices:
+            choices[address] = (choices[address] or "").strip() or None
+    settings = db.session.get(MessageSettings, user.id)
+    current = ({name: getattr(settings, name) for name in CHANNEL_DEFAULTS} if settings is not None
+               else CHANNEL_DEFAULTS)
+    changed = {name: value for name, value in choices.items() if current[name] != value}
+    if not changed:
+        return False
+    if settings is None:
+        settings = settings_of(user)
+    for name, value in changed.items():
+        setattr(settings, name, value)
+    return True

@@ -125,7 +125,10 @@ def pages_to_visit(app, world):
 def crawl_app(tmp_path_factory):
     """The access matrix's world, served by a live server (so every GET row has a real address)."""
     tmp = tmp_path_factory.mktemp("crawl")
-    app = create_app("testing", **live_config(tmp))
+    # Every message channel configured (nothing is sent: no worker runs), so that the account page shows
+    # the whole channels form.
+    app = create_app("testing", **live_config(tmp), MAIL_URL="smtp://127.0.0.1:8025",
+                     SMS_WEBHOOK_URL="http://127.0.0.1:9/sms", WECHAT_APP_ID="wx-crawl", WECHAT_APP_SECRET="secret")
     with app.app_context():
         db.create_all()
         world = build_world(Path(app.config["UPLOAD_DIR"]))

@@ -273,6 +273,46 @@ def test_supervisor_dashboard_draws_its_charts_offline(live_app, visitors):
     supervisor.finish("05-supervisor-dashboard")
 
 
+def test_member_reads_a_message_and_chooses_email_on_a_phone(live_app, visitors):
+    from learning_app.messages import services as message_services
+    from learning_app.messages.models import MessageKind, MessageSettings
+
+    with live_app.app_context():
+        member_id = user("member").id
+        message_services.notify([member_id], MessageKind.COURSE_ASSIGNED, "journey:message",
+                                lambda: ("新课程已指派：党章学习", "请在本月底前学完。"), "/courses/my")
+        db.session.commit()
+
+    member = visitors(PHONE)
+    page = member.page
+    member.log_in("member", "Member@2026")
+    page.goto("/courses/my")
+    page.locator(".navbar-toggler").click()
+    messages_link = page.locator("#main-nav").get_by_role("link", name=re.compile("消息"))
+    expect(messages_link).to_contain_text("1 条未读消息")
+    messages_link.click()
+    page.get_by_role("link", name=re.compile("新课程已指派")).click()
+    expect(page.locator("h1")).to_have_text("新课程已指派：党章学习")
+    page.get_by_role("link", name="前往查看").click()
+    page.wait_for_url(re.compile(r"/courses/my$"))
+    expect(page.locator("#unread-messages")).to_have_text("")
+
+    live_app.config["MAIL_URL"] = "smtp://127.0.0.1:8025"  # the email channel offered (nothing is sent)
+    try:
+        page.goto("/auth/password")
+        page.locator("input[name=email]").fill("dangyuan@example")
+        page.get_by_role("button", name="保存接收渠道").click()
+        expect(page.locator(".invalid-feedback")).to_contain_text("请输入电子邮箱地址")
+        page.locator("input[name=email]").fill("dangyuan@example.cn")
+        page.get_by_role("button", name="保存接收渠道").click()
+        expect(page.locator(".alert-success")).to_contain_text("接收渠道已保存。")
+        with live_app.app_context():
+            assert db.session.get(MessageSettings, member_id).email == "dangyuan@example.cn"
+    finally:
+        live_app.config.pop("MAIL_URL")
+    member.finish("06-member-channels")
+
+
 def test_requests_to_other_hosts_are_blocked(visitors):
     """The guard the journeys rely on: a request to any other host fails and is recorded."""
     from playwright.sync_api import Error as PlaywrightError
