@@ -56,13 +56,13 @@ def create_app(config=None, **overrides):
     for blueprint in (main_bp, auth_bp, orgs_bp, people_bp, audit_bp, jobs_bp, messages_bp, courses_bp, bases_bp,
                       quizzes_bp, analytics_bp):
         app.register_blueprint(blueprint)
-
     # What keeps derived data in step with every write: one change tracker and its watchers, in the order
     # they act before a commit (learning_app/change_tracker.py says how, and what must hold).
     from analytics import counts
     from courses import page_cache
 
     from . import change_tracker
+    from .messages import tasks as message_tasks  # noqa: F401  (registers the worker's periodic sends and reminders)
     change_tracker.init_app(app, page_cache.WATCHER, counts.WATCHER)
     page_cache.init_app(app)
     counts.init_app(app)

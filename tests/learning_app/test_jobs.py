@@ -182,3 +182,10 @@ def test_the_queue_is_sqlite_unless_jobs_url_names_redis(url, storage, tmp_path)
         assert kwargs == {"filename": str(tmp_path / "jobs.sqlite3")}
     with pytest.raises(RuntimeError):
         queue.storage_for("amqp://elsewhere", str(tmp_path))
+
+
+def test_the_worker_sends_messages_every_minute_and_queues_reminders_every_quarter_hour(app):
+    from learning_app.jobs import queue
+    from learning_app.messages import tasks
+    assert queue.PERIODIC["learning_app.messages.tasks.deliver_messages"] == (tasks.deliver_messages, 1)
+    assert queue.PERIODIC["learning_app.messages.tasks.queue_due_reminders"] == (tasks.queue_due_reminders, 15)
