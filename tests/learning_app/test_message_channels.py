@@ -153,6 +153,15 @@ def test_the_admin_sees_counts_per_day_and_channel_and_the_failed_deliveries(cli
     assert counted["n"] == statements
 
 
+def test_the_delivery_log_speaks_chinese(app, client, auth, member, make_user):
+    app.config.update(MAIL_URL="smtp://127.0.0.1:8025", SMS_WEBHOOK_URL="http://127.0.0.1:9/sms")
+    deliveries(member, Channel.SMS, DeliveryStatus.FAILED, when=utcnow(), error="502 gateway")
+    auth.login(make_user(roles=["admin"]))
+    html = client.get("/admin/deliveries").get_data(as_text=True)
+    assert "已配置的渠道：电子邮件、短信。" in html
+    assert "发送次数" in html and "作答" not in html  # not the quizzes' word for attempts
+
+
 @pytest.mark.parametrize("roles", [(), ("author",), ("reviewer",)])
 def test_the_delivery_log_is_for_admins_only(client, auth, tree, make_user, roles):
     auth.login(make_user(tree["a1"], roles=roles))
