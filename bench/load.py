@@ -13,7 +13,9 @@ throughput is its phase's requests per second; its ratio to B is what the target
 learning page >= 0.30 B, quiz autosave >= 0.25 B on PostgreSQL (0.15 B on SQLite), quiz submit
 >= 0.10 B, and quiz autosave p95 within 10x healthz p95; and for the member's own pages (issue 19)
 lesson page >= 0.25 B, heartbeat >= 0.30 B, quiz start >= 0.10 B, shown together with the learning
-page and the machine's load average at the start and the end.
+page and the machine's load average at the start and the end; and for the reminders (issue 21) the
+learning page again while bench/reminder_load.py queues reminders for every member in a process of its
+own, on the locust core: at least 0.80 of the learning page's own throughput.
 
 The whole measurement runs BENCH_LOAD_RUNS times (a fresh gunicorn and other members each time);
 the report gives every figure's median over the runs and the runs themselves. Data: an organisation
@@ -74,7 +76,11 @@ POOL_RPS = 400
 # Sampling costs the server some CPU: read that run's figures with this in mind.
 PROFILE = [kind.strip() for kind in os.environ.get("BENCH_LOAD_PROFILE", "").split(",") if kind.strip()]
 
-KINDS = ["healthz", "login", "learning page", "lesson", "heartbeat", "quiz start", "quiz autosave", "quiz submit"]
+# "learning + reminders": the learning page again while bench/reminder_load.py queues
+# reminders for every member, round after round, in a process of its own (issue 21: at most 20 % fewer).
+WITH_REMINDERS = "learning + reminders"
+KINDS = ["healthz", "login", "learning page", WITH_REMINDERS, "lesson", "heartbeat", "quiz start", "quiz autosave",
+         "quiz submit"]
 MIXED_KINDS = ["healthz", "learning page", "lesson", "heartbeat", "quiz start", "quiz page", "quiz autosave",
                "quiz submit"]
 
@@ -92,7 +98,9 @@ def targets(database):
             ("quiz submit", "ratio_to_healthz", ">=", 0.10), ("quiz autosave", "p95_ratio_to_healthz", "<=", 10.0),
             # The member's own pages (issue 19), against the learning page's figure in the same run.
             ("lesson", "ratio_to_healthz", ">=", 0.25), ("heartbeat", "ratio_to_healthz", ">=", 0.30),
-            ("quiz start", "ratio_to_healthz", ">=", 0.10)]
+            ("quiz start", "ratio_to_healthz", ">=", 0.10),
+            # The reminders (issue 21): the learning page keeps at least 80 % of its throughput beside them.
+            (WITH_REMINDERS, "ratio_to_learning_page", ">=", 0.80)]
 
 
 # The member's own pages, reported together: their ratios to B, beside the learning page's.
@@ -311,6 +319,42 @@ class CpuSampler(threading.Thread):
         return round((inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0]), 2)
 
 
+def wait_for_phase(events_path, kind, limit=900):
+    """The phase's opening event (its "start" a moment ahead), once locust has written it; None if never."""
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        opened = [json.loads(line) for line in events_path.read_text().splitlines()] if events_path.exists() else []
+        phase = next((event for event in opened if event["kind"] == kind), None)
+        if phase:
+            return phase
+        time.sleep(0.2)
+    return None
+
+
+class ReminderLoad(threading.Thread):
+    """Runs bench/reminder_load.py through the phase WITH_REMINDERS, on the locust core (the worker is
+    another process on the machine; the server's core stays the server's). `outcome`: what it wrote."""
+
+    def __init__(self, url, workdir, events_path, core):
+        super().__init__(daemon=True)
+        self.url, self.workdir, self.events_path, self.core = url, workdir, events_path, core
+        self.outcome = None
+
+    def run(self):
+        phase = wait_for_phase(self.events_path, WITH_REMINDERS)
+        if phase is None:
+            self.outcome = {"error": "phase never opened"}
+            return
+        seconds = next(p["seconds"] for p in phase_plan() if p["kind"] == WITH_REMINDERS)
+        # The app takes a second or so to start: started that much before the window opens.
+        time.sleep(max(0.0, phase["start"] - 1.5 - time.time()))
+        command = [sys.executable, str(ROOT / "bench" / "reminder_load.py"), self.url, str(self.workdir),
+                   str(phase["start"] + seconds - time.time())]
+        done = subprocess.run(pinned(command, self.core), capture_output=True, text=True, cwd=ROOT)
+        lines = done.stdout.strip().splitlines()
+        self.outcome = json.loads(lines[-1]) if done.returncode == 0 and lines else {"error": done.stderr[-500:]}
+
+
 class Profiler(threading.Thread):
     """Runs `py-spy record` on the gunicorn tree while the phase `kind` lasts; the raw stacks go to `output`."""
 
@@ -467,6 +511,8 @@ def measure(setup, url, workdir, run, core_pair):
         locust = subprocess.Popen(pinned(command, locust_core), cwd=ROOT, stdout=locust_log, stderr=subprocess.STDOUT,
                                   env={**os.environ, "BENCH_LOAD_PLAN": str(plan_path)})
         sampler.watch("locust", locust.pid)
+        reminders = ReminderLoad(url, workdir, events_path, locust_core)
+        reminders.start()
         for kind in PROFILE if run == 0 else []:
             seconds = next(p["seconds"] for p in phases if p["kind"] == kind)
             profilers.append(Profiler(kind, seconds, events_path, server.pid,
@@ -478,6 +524,7 @@ def measure(setup, url, workdir, run, core_pair):
             raise SystemExit(f"locust failed ({locust.returncode}); see {locust_log.name}")
         for profiler in profilers:
             profiler.join(timeout=60)
+        reminders.join(timeout=120)
     finally:
         sampler.stopping.set()
         if locust is not None and locust.poll() is None:
@@ -498,6 +545,7 @@ def measure(setup, url, workdir, run, core_pair):
     health = {"failures": failures[:20], "problems": timeline["problems"], "gunicorn_worker_boots": len(boots),
               "cores_busy_before_run": background,
               "locust_cpu_warning": "CPU usage above" in Path(locust_log.name).read_text()}
+    health["reminder_load"] = reminders.outcome
     return figures(rows, timeline, sampler, core_pair, boots) | health | {"profile": profile}
 
 
@@ -531,6 +579,9 @@ def figures(rows, timeline, sampler, core_pair, boots):
         figures_["ratio_to_healthz"] = round(figures_["rps"] / base["rps"], 3) if base["rps"] else None
         figures_["p95_ratio_to_healthz"] = (round(figures_["p95_ms"] / base["p95_ms"], 2)
                                             if figures_["p95_ms"] and base["p95_ms"] else None)
+    learning = kinds["learning page"]["rps"]
+    for figures_ in kinds.values():
+        figures_["ratio_to_learning_page"] = round(figures_["rps"] / learning, 3) if learning else None
     for kind, window in windows.items():
         start, end = window["start"], window["end"]
         # In cores: 1.0 is one core fully used.
@@ -675,7 +726,8 @@ def main():
         report["targets"].append({"kind": kind, "figure": figure, "operator": operator, "limit": limit,
                                   "value": value, "met": met})
     report["problems"] = [{"run": i + 1, **{k: run[k] for k in ("problems", "failures", "gunicorn_worker_boots",
-                                                                "locust_cpu_warning", "cores_busy_before_run")}}
+                                                                "locust_cpu_warning", "cores_busy_before_run",
+                                                                "reminder_load")}}
                           for i, run in enumerate(runs)]
     report["per_run"] = [{k: run[k] for k in ("kinds", "mixed", "cpu")} for run in runs]
     if runs[0]["profile"]:
@@ -688,6 +740,8 @@ def main():
     result = write_report("load", database_family(database), report)
     show(report)
     show_member_pages(report)
+    for number_, run in enumerate(runs, start=1):
+        print(f"run {number_}: reminders beside the learning page: {run['reminder_load']}")
     for profile in report.get("profile", {}).values():
         show_profile(profile)
     failed = any(run["failures"] for run in runs)

@@ -223,6 +223,8 @@ class Member(FastHttpUser):
                 self.login()
             elif kind == "learning page":
                 self.learning_page()
+            elif kind == "learning + reminders":  # bench/load.py runs the reminders beside it
+                self.learning_page(name=kind)
             elif kind == "lesson":
                 self.lesson()
             elif kind == "heartbeat":
