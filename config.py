@@ -98,6 +98,8 @@ class Config:
     JOBS_URL = os.environ.get("JOBS_URL", "")
     JOBS_IMMEDIATE = False  # run each job at once in the process that queues it (the tests)
     JOBS_WORKER_THREADS = _env_int("JOBS_WORKER_THREADS", 2)
+    # A job still "running" after this long lost its worker (learning_app.jobs.queue.fail_stalled_jobs).
+    JOBS_STALE_MINUTES = _env_int("JOBS_STALE_MINUTES", 120)
     # An Excel export of an action list longer than this is made by a job (openpyxl: about 10,000 rows a second).
     EXPORT_JOB_ROWS = _env_int("EXPORT_JOB_ROWS", 5000)
     # Channels beside the message centre (learning_app/messages/channels, README "Messages"); each is

@@ -7,6 +7,7 @@ from .queue import (
     JobRefused,
     Progress,
     every,
+    fail_stalled_jobs,
     follow,
     huey,
     init_app,
@@ -18,5 +19,5 @@ from .queue import (
     start_job,
 )
 
-__all__ = ["JobRefused", "JobRun", "JobState", "Progress", "every", "follow", "huey", "init_app", "job_kind", "percent",
-           "progress_of", "register_periodic", "run_here", "start_job"]
+__all__ = ["JobRefused", "JobRun", "JobState", "Progress", "every", "fail_stalled_jobs", "follow", "huey", "init_app",
+           "job_kind", "percent", "progress_of", "register_periodic", "run_here", "start_job"]

@@ -25,6 +25,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app, has_app_context
 from flask_babel import force_locale
@@ -285,6 +286,27 @@ def _in_app(func):
             func()
     run.__name__ = getattr(func, "__name__", "periodic")
     return run
+
+
+def fail_stalled_jobs(now=None) -> int:
+    """Mark failed the jobs left running longer than JOBS_STALE_MINUTES; returns how many.
+
+    A worker killed in the middle of a job (SIGKILL, a machine lost) leaves its row "running" for good:
+    Huey does not hand out again a task already taken. The job's work was one transaction, rolled back
+    with the worker, so the row may say that it stopped and kept nothing; its page then says so and the
+    person starts it again. A job that really runs longer than the limit and then ends still records
+    how it ended (_finish), so the limit is set well above the longest job (a 10,000-row import takes
+    seconds, rebuild-counts at 100,000 members minutes)."""
+    now = now or utcnow()
+    since = now - timedelta(minutes=current_app.config["JOBS_STALE_MINUTES"])
+    return db.session.execute(
+        update(JobRun).where(JobRun.state == JobState.RUNNING, JobRun.started_at < since)
+        .values(state=JobState.FAILED, finished_at=now, result={"message": None})
+        # Rows are not matched in Python: SQLite's naive datetimes would not compare with `since`.
+        .execution_options(synchronize_session=False)).rowcount
+
+
+register_periodic("learning_app.jobs.fail_stalled_jobs", fail_stalled_jobs, 15)
 
 
 def run_worker(app, threads: int, periodic: bool = True):

@@ -189,3 +189,28 @@ def test_the_worker_sends_messages_every_minute_and_queues_reminders_every_quart
     from learning_app.messages import tasks
     assert queue.PERIODIC["learning_app.messages.tasks.deliver_messages"] == (tasks.deliver_messages, 1)
     assert queue.PERIODIC["learning_app.messages.tasks.queue_due_reminders"] == (tasks.queue_due_reminders, 15)
+
+
+def test_a_job_whose_worker_died_is_marked_stopped_after_the_limit(app, client, auth, make_user, tree):
+    from datetime import timedelta
+
+    from learning_app.jobs import fail_stalled_jobs
+    from learning_app.timezones import utcnow
+    user = make_user(tree["a1"])
+    now = utcnow()
+    limit = timedelta(minutes=app.config["JOBS_STALE_MINUTES"])
+    lost = JobRun(kind="rebuild_counts", started_by_id=user.id, state=JobState.RUNNING, started_at=now - limit * 2)
+    running = JobRun(kind="rebuild_counts", started_by_id=user.id, state=JobState.RUNNING,
+                     started_at=now - limit / 2)
+    waiting = JobRun(kind="rebuild_counts", started_by_id=user.id, state=JobState.QUEUED, created_at=now - limit * 3)
+    db.session.add_all([lost, running, waiting])
+    db.session.commit()
+    assert fail_stalled_jobs(now) == 1
+    db.session.commit()
+    db.session.expire_all()
+    assert (lost.state, running.state, waiting.state) == (JobState.FAILED, JobState.RUNNING, JobState.QUEUED)
+    assert lost.result == {"message": None} and lost.finished_at is not None
+    assert fail_stalled_jobs(now) == 0  # already stopped
+    auth.login(user)
+    assert "没有保存任何结果" in client.get(f"/jobs/{lost.id}").get_data(as_text=True)
+    assert queue.PERIODIC["learning_app.jobs.fail_stalled_jobs"] == (fail_stalled_jobs, 15)
