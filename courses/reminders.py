@@ -110,18 +110,25 @@ def reviewer_ids(exclude_id: int | None = None) -> list[int]:
 def courses_waiting_review(moment):
     """Course revisions submitted more than 3 days ago and still waiting: to every reviewer but the author."""
     waiting = db.session.execute(
-        select(CourseRevision.id, CourseRevision.title, CourseRevision.submitted_at, Course.id, Course.author_id)
+        select(CourseRevision.id, CourseRevision.title, CourseRevision.submitted_at, Course.author_id)
         .join(Course, Course.id == CourseRevision.course_id)
         .where(CourseRevision.status == RevisionStatus.SUBMITTED,
                CourseRevision.submitted_at < moment.now - REVIEW_WAITING)).all()
+    yield from waiting_review_reminders(waiting, "course", "/courses/review")
+
+
+def waiting_review_reminders(waiting, what: str, link: str):
+    """A "waiting for review" reminder per item of `waiting` ((id, title, submitted_at, author_id) rows:
+    courses here, notices in courses.bases), to every active reviewer but its author; keyed by the item
+    and its submission, so an item sent back and submitted again is reminded of again."""
     if not waiting:
         return
     reviewers = reviewer_ids()
-    for revision_id, title, submitted_at, _course_id, author_id in waiting:
-        key = f"review-waiting:course:{revision_id}:{as_utc(submitted_at).isoformat()}"[:120]
+    for item_id, title, submitted_at, author_id in waiting:
+        key = f"review-waiting:{what}:{item_id}:{as_utc(submitted_at).isoformat()}"[:120]
         ids = [user_id for user_id in reviewers if user_id != author_id]
         if ids:
-            yield Due(ids, MessageKind.REVIEW_WAITING, key, _waiting_text(title), "/courses/review")
+            yield Due(ids, MessageKind.REVIEW_WAITING, key, _waiting_text(title), link)
 
 
 def _waiting_text(title):

@@ -15,7 +15,7 @@ from learning_app.messages.services import notify
 from learning_app.models import Organization, User
 from learning_app.timezones import as_utc
 
-from ..reminders import REVIEW_WAITING, reviewer_ids
+from ..reminders import REVIEW_WAITING, waiting_review_reminders
 from .models import BaseSession, Notice, NoticeStatus, SignUp, Site
 
 
@@ -108,21 +108,7 @@ def notices_waiting_review(moment):
     waiting = db.session.execute(select(Notice.id, Notice.title, Notice.submitted_at, Notice.author_id)
                                  .where(Notice.status == NoticeStatus.SUBMITTED,
                                         Notice.submitted_at < moment.now - REVIEW_WAITING)).all()
-    if not waiting:
-        return
-    reviewers = reviewer_ids()
-    for notice_id, title, submitted_at, author_id in waiting:
-        key = f"review-waiting:notice:{notice_id}:{as_utc(submitted_at).isoformat()}"[:120]
-        ids = [user_id for user_id in reviewers if user_id != author_id]
-        if ids:
-            yield Due(ids, MessageKind.REVIEW_WAITING, key, _waiting_text(title), "/sites/notices/review")
-
-
-def _waiting_text(title):
-    def compose():
-        return (_("Waiting for review for more than 3 days: %(title)s", title=title),
-                _("“%(title)s” was submitted for review more than 3 days ago and is still waiting.", title=title))
-    return compose
+    yield from waiting_review_reminders(waiting, "notice", "/sites/notices/review")
 
 
 def register_reminders() -> None:

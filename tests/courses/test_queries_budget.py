@@ -2,13 +2,13 @@
 import re
 
 import pytest
-from sqlalchemy import event
 
 from courses import page_cache
 from courses.models import EnrolmentSource
 from courses.services import assignment, authoring, learning
 from learning_app.extensions import db
 from tests.courses.helpers import fresh
+from tests.statements import record_statements
 
 pytestmark = pytest.mark.query_budget
 
@@ -115,19 +115,6 @@ def test_review_page_is_constant(client, auth, reviewer, author, make_course, co
     assert measure(client, count_queries, "/courses/review") > 0
 
 
-def _statements(action):
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(" ".join(statement.lower().split()))
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        action()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return statements
-
-
 def test_returning_to_a_lesson_reads_no_assignment_and_a_heartbeat_no_enrolment(client, auth, tree, make_user,
                                                                                 author, make_course):
     """An enrolled member's lesson view does not ask again how they came to the course; a heartbeat
@@ -137,15 +124,15 @@ def test_returning_to_a_lesson_reads_no_assignment_and_a_heartbeat_no_enrolment(
     lesson = course.published.lessons[0]
     url = f"/courses/{course.id}/lessons/{lesson.key}"
     auth.login(member)
-    first = _statements(lambda: client.get(url))
+    first = record_statements(lambda: client.get(url))
     assert any("from assignment" in s for s in first)  # the first view enrols: assigned or elective
     pages = []
-    again = _statements(lambda: pages.append(client.get(url)))
+    again = record_statements(lambda: pages.append(client.get(url)))
     assert pages[0].status_code == 200
     assert not any("from assignment" in s for s in again), again
     token = re.search(r'data-token="([0-9a-f]+)"', pages[0].get_data(as_text=True)).group(1)
     replies = []
-    heartbeat = _statements(lambda: replies.append(client.post(
+    heartbeat = record_statements(lambda: replies.append(client.post(
         f"{url}/progress", json={"token": token, "played": 1.0, "position": 1.0})))
     assert replies[0].status_code == 200 and replies[0].json["course_completed"] is False
     assert not any("from enrolment" in s for s in heartbeat), heartbeat

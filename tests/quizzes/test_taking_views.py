@@ -13,6 +13,7 @@ from learning_app.models import utcnow
 from quizzes.models import Attempt, AttemptAnswer, AttemptStatus, Question, ReviewPolicy
 from tests.conftest import Auth
 from tests.quizzes.helpers import answer_at, attempt_ids, checked_values, fresh, inputs, location
+from tests.statements import record_statements
 
 SECRET_BLANK = "答案甲乙丙"
 SECRET_BLANK_2 = "答案庚辛壬"
@@ -486,19 +487,6 @@ def test_the_attempt_page_costs_the_same_for_few_or_many_questions(client, auth,
 
     auth.login(member)
     assert queries_for(1) == queries_for(6)
-
-
-def record_statements(action):
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement.lower())
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        action()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return statements
 
 
 @pytest.mark.query_budget
