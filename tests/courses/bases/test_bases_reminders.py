@@ -42,6 +42,22 @@ def test_a_published_notice_reaches_the_sites_members_and_its_outcome_the_author
     assert len(messages(MessageKind.REVIEW_OUTCOME)) == 2
 
 
+def test_a_notice_waiting_more_than_three_days_reminds_the_reviewers_but_not_its_author(
+        world, make_site, make_user, reviewer):
+    staff = make_user(world["a1"], roles=["reviewer"], real_name="站点管理员")
+    site = make_site(world["manager"], world["general_a"], staff=[staff])
+    notice = services.write_notice(staff, site, "待审通知", "周五学习")
+    services.submit_notice(staff, notice)
+    db.session.commit()
+    submitted = notice.submitted_at
+    assert send_due_reminders(now=submitted + timedelta(days=2, hours=23))["kinds"] == {}
+    send_due_reminders(now=submitted + timedelta(days=3, minutes=1))
+    db.session.commit()
+    assert recipients(MessageKind.REVIEW_WAITING) == [reviewer.id]  # the author, a reviewer too, is left out
+    assert messages(MessageKind.REVIEW_WAITING)[0].link == "/sites/notices/review"
+    assert send_due_reminders(now=submitted + timedelta(days=5))["kinds"] == {}
+
+
 @pytest.fixture
 def signed_session(world, make_base, make_session):
     base = make_base(world["manager"], world["general_a"])
